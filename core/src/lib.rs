@@ -1,0 +1,24 @@
+#![no_std]
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod assign;
+mod classify;
+mod error;
+mod prototypes;
+pub mod quant;
+pub mod sphere;
+
+pub use classify::{Classify, Prediction};
+pub use error::{Error, Result};
+pub use prototypes::{Prototypes, PrototypesRef, UNIT_TOLERANCE};
+pub use quant::{PrototypesI8, PrototypesI8Ref};
+
+/// Most classes a prototype store holds (class indices fit in `u16`).
+pub const MAX_CLASSES: usize = 65_535;
+/// Largest embedding dimension (`127² · 4096` keeps int8 dot products far inside `i32`).
+pub const MAX_DIM: usize = 4_096;
