@@ -1,1 +1,13 @@
-//! dl2pa host crate.
+//! `dl2pa`: the host side of DL2PA — prototype estimation, the trainer, export to the core.
+//!
+//! The binary `dl2pa` is a thin CLI over this library ([`cli::run`]). The device (CPU or GPU) is
+//! chosen once in [`device::select`] and passed down; nothing below names a concrete backend.
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod device;
+pub mod error;
+pub mod io;
+pub mod prototypes;
+
+pub use error::{Error, Result};

@@ -277,11 +277,11 @@ fn first_reduced_equal<T: Cost, const MAX: bool>(
     let (r8, rt) = r.as_chunks::<LANES>();
     let (v8, vt) = v.as_chunks::<LANES>();
     for (c, (rc, vc)) in r8.iter().zip(v8).enumerate() {
-        let mut hit = false;
+        let mut hit = [false; LANES];
         for l in 0..LANES {
-            hit |= ld::<T, MAX>(rc[l]) - vc[l] == target;
+            hit[l] = ld::<T, MAX>(rc[l]) - vc[l] == target;
         }
-        if hit {
+        if hit.iter().any(|&h| h) {
             let l = (0..LANES).position(|l| ld::<T, MAX>(rc[l]) - vc[l] == target)?;
             return Some(start + c * LANES + l);
         }
@@ -445,15 +445,15 @@ fn init_distances<T: Cost, const MAX: bool>(
     let (d8, dt) = d.as_chunks_mut::<LANES>();
     for ((rc, vc), dc) in r8.iter().zip(v8).zip(d8.iter_mut()) {
         for l in 0..LANES {
-            let h = ld::<T, MAX>(rc[l]) - vc[l];
-            dc[l] = h;
-            lanes[l] = min(lanes[l], h);
+            dc[l] = ld::<T, MAX>(rc[l]) - vc[l];
+        }
+        for l in 0..LANES {
+            lanes[l] = min(lanes[l], dc[l]);
         }
     }
     for ((&c, &vj), dj) in rt.iter().zip(vt).zip(dt.iter_mut()) {
-        let h = ld::<T, MAX>(c) - vj;
-        *dj = h;
-        lanes[0] = min(lanes[0], h);
+        *dj = ld::<T, MAX>(c) - vj;
+        lanes[0] = min(lanes[0], *dj);
     }
     pred.fill(f);
     lanes.iter().fold(T::INFINITY, |a, &x| min(a, x))
@@ -461,6 +461,10 @@ fn init_distances<T: Cost, const MAX: bool>(
 
 /// Relaxes all columns through row `i`: `d[j] = min(d[j], c[i][j] − v[j] + off)`, recording
 /// `pred[j] = i` where it improved; returns the new `min_j d[j]`.
+///
+/// The hot loop of the solver. Each step is written as its own pass over a chunk of `LANES`
+/// independent elements, and `pred` is blended with an integer mask, the shape the compiler turns
+/// into packed compare/min/blend instructions; the results are the same bits as the scalar tail.
 #[inline]
 fn relax<T: Cost, const MAX: bool>(
     r: &[T],
@@ -476,11 +480,21 @@ fn relax<T: Cost, const MAX: bool>(
     let (d8, dt) = d.as_chunks_mut::<LANES>();
     let (p8, pt) = pred.as_chunks_mut::<LANES>();
     for (((rc, vc), dc), pc) in r8.iter().zip(v8).zip(d8.iter_mut()).zip(p8.iter_mut()) {
+        let mut h = [T::ZERO; LANES];
+        let mut mask = [0u32; LANES];
         for l in 0..LANES {
-            let h = (ld::<T, MAX>(rc[l]) - vc[l]) + off;
-            let better = h < dc[l];
-            dc[l] = if better { h } else { dc[l] };
-            pc[l] = if better { i } else { pc[l] };
+            h[l] = (ld::<T, MAX>(rc[l]) - vc[l]) + off;
+        }
+        for l in 0..LANES {
+            mask[l] = u32::from(h[l] < dc[l]).wrapping_neg();
+        }
+        for l in 0..LANES {
+            dc[l] = if h[l] < dc[l] { h[l] } else { dc[l] };
+        }
+        for l in 0..LANES {
+            pc[l] = (i & mask[l]) | (pc[l] & !mask[l]);
+        }
+        for l in 0..LANES {
             lanes[l] = min(lanes[l], dc[l]);
         }
     }
@@ -503,7 +517,11 @@ fn first_equal<T: Cost>(d: &[T], mu: T) -> Option<usize> {
     }
     let (d8, dt) = d.as_chunks::<LANES>();
     for (c, dc) in d8.iter().enumerate() {
-        if dc.iter().fold(false, |a, &x| a | (x == mu)) {
+        let mut hit = [false; LANES];
+        for l in 0..LANES {
+            hit[l] = dc[l] == mu;
+        }
+        if hit.iter().any(|&h| h) {
             return dc.iter().position(|&x| x == mu).map(|l| c * LANES + l);
         }
     }

@@ -1,0 +1,105 @@
+//! Files: atomic writes and `.npy` arrays.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to disk,
+/// then renamed over `path`. A reader (or a killed run) sees the old file or the new one, never
+/// half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::format(path, "not a file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+/// Encodes a row-major `f32` matrix as `.npy` (`<f4`, C order, shape `(rows, cols)`).
+pub fn npy_bytes(data: &[f32], rows: usize, cols: usize) -> Vec<u8> {
+    use npyz::WriterBuilder;
+    assert_eq!(
+        data.len(),
+        rows * cols,
+        "npy_bytes: data does not match the shape"
+    );
+    let mut buf = Vec::new();
+    let mut w = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&[rows as u64, cols as u64])
+        .writer(&mut buf)
+        .begin_nd()
+        .expect("writing to a Vec cannot fail");
+    w.extend(data.iter().copied())
+        .expect("writing to a Vec cannot fail");
+    w.finish().expect("writing to a Vec cannot fail");
+    buf
+}
+
+/// Writes a row-major `f32` matrix to `path` as `.npy`, atomically.
+pub fn write_npy(path: &Path, data: &[f32], rows: usize, cols: usize) -> Result<()> {
+    write_atomic(path, &npy_bytes(data, rows, cols))
+}
+
+/// Reads a 2-D `.npy` array of `f32` or `f64` (either byte order, C or Fortran order) as a
+/// row-major `f32` matrix: `(data, rows, cols)`.
+pub fn read_npy(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let file = npyz::NpyFile::new(&bytes[..])
+        .map_err(|e| Error::format(path, format!("not a .npy file: {e}")))?;
+    let shape = file.shape().to_vec();
+    let [rows, cols] = shape[..] else {
+        return Err(Error::format(
+            path,
+            format!("array has shape {shape:?}: expected 2 dimensions (K, d)"),
+        ));
+    };
+    let (rows, cols) = (rows as usize, cols as usize);
+    let order = file.order();
+    let dtype = file.dtype().descr();
+    let data: Vec<f32> = match dtype.as_str() {
+        "<f4" | ">f4" => file.into_vec::<f32>(),
+        "<f8" | ">f8" => file
+            .into_vec::<f64>()
+            .map(|v| v.into_iter().map(|x| x as f32).collect()),
+        other => {
+            return Err(Error::format(
+                path,
+                format!("dtype {other}: expected float32 or float64"),
+            ));
+        }
+    }
+    .map_err(|e| Error::format(path, format!("truncated or corrupt data: {e}")))?;
+    if data.len() != rows * cols {
+        return Err(Error::format(
+            path,
+            format!("{} values for shape ({rows}, {cols})", data.len()),
+        ));
+    }
+    let data = match order {
+        npyz::Order::C => data,
+        npyz::Order::Fortran => (0..rows * cols)
+            .map(|k| data[(k % cols) * rows + k / cols])
+            .collect(),
+    };
+    Ok((data, rows, cols))
+}

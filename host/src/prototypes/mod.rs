@@ -1,0 +1,231 @@
+//! Prototype estimation: `K` unit vectors in `R^d` spread as evenly as possible.
+//!
+//! They depend only on `(K, d)`, never on data (paper §3.2.1). [`Method::Best`] picks the provably
+//! optimal closed form where one exists and the annealed optimiser elsewhere.
+
+mod closed;
+mod optimise;
+mod quality;
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::prelude::Device;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+pub use closed::{cross_polytope, simplex_etf};
+pub use optimise::{Schedule, optimise, random_init};
+pub use quality::{Quality, quality};
+
+use crate::error::{Error, Result};
+
+/// Fewest classes / dimensions that make a prototype problem.
+pub const MIN_SIZE: usize = 2;
+
+/// How to place the prototypes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// The closed form where one is optimal (simplex ETF, cross-polytope), else `annealed`.
+    Best,
+    /// The paper's Gaussian-potential loss at t = 2, SGD lr 0.1, 1000 steps (reproduction).
+    Gaussian,
+    /// The same loss with its temperature annealed up to the max-min objective.
+    Annealed,
+    /// Simplex ETF; requires d ≥ K − 1.
+    Etf,
+    /// ±basis vectors; requires K ≤ 2d (optimal when K > d + 1).
+    CrossPolytope,
+}
+
+/// Settings of an estimation.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Classes `K`.
+    pub classes: usize,
+    /// Dimension `d`.
+    pub dim: usize,
+    /// Method requested.
+    pub method: Method,
+    /// Optimiser steps (`None`: 1000 for `gaussian`, 3000 for `annealed`).
+    pub steps: Option<usize>,
+    /// Prototypes per step for `gaussian` (`None`: all K, as the paper).
+    pub batch: Option<usize>,
+    /// Seed of the initialisation and of the subsets.
+    pub seed: u64,
+}
+
+/// Prototypes and how they were made.
+#[derive(Clone, Debug, Serialize)]
+pub struct Estimate {
+    /// Row-major `K × d`, unit rows.
+    #[serde(skip)]
+    pub data: Vec<f32>,
+    /// `K`.
+    pub classes: usize,
+    /// `d`.
+    pub dim: usize,
+    /// Method requested.
+    pub requested: Method,
+    /// Method used (differs from `requested` only for `best`).
+    pub used: Method,
+    /// Why that method (one sentence for the report).
+    pub reason: String,
+    /// Optimiser steps run (0 for closed forms).
+    pub steps: usize,
+    /// Final loss of the optimiser, in its own form (`None` for closed forms).
+    pub loss: Option<f64>,
+    /// Seed used.
+    pub seed: u64,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Quality of the result.
+    pub quality: Quality,
+}
+
+/// Checks `K` and `d`.
+pub fn check_sizes(classes: usize, dim: usize) -> Result<()> {
+    if !(MIN_SIZE..=dl2pa_core::MAX_CLASSES).contains(&classes) {
+        return Err(Error::arg(
+            "--classes",
+            classes,
+            format!("{MIN_SIZE}..={}", dl2pa_core::MAX_CLASSES),
+        ));
+    }
+    if !(MIN_SIZE..=dl2pa_core::MAX_DIM).contains(&dim) {
+        return Err(Error::arg(
+            "--dim",
+            dim,
+            format!("{MIN_SIZE}..={}", dl2pa_core::MAX_DIM),
+        ));
+    }
+    Ok(())
+}
+
+/// The method `best` resolves to for `(K, d)`, with the reason.
+pub fn resolve(classes: usize, dim: usize) -> (Method, String) {
+    if dim + 1 >= classes {
+        (
+            Method::Etf,
+            format!(
+                "d >= K - 1: the simplex ETF is optimal (all cosines exactly -1/{})",
+                classes - 1
+            ),
+        )
+    } else if classes <= 2 * dim {
+        (
+            Method::CrossPolytope,
+            "d + 1 < K <= 2d: the cross-polytope is optimal (max cosine exactly 0)".into(),
+        )
+    } else {
+        (
+            Method::Annealed,
+            "K > 2d: no closed form is known; annealed optimiser".into(),
+        )
+    }
+}
+
+/// Estimates prototypes. `progress(done, total)` reports optimiser steps.
+pub fn estimate(
+    opts: &Options,
+    device: &Device,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Estimate> {
+    let (k, d) = (opts.classes, opts.dim);
+    check_sizes(k, d)?;
+    let start = Instant::now();
+    let (used, reason) = match opts.method {
+        Method::Best => resolve(k, d),
+        Method::Etf if d + 1 < k => {
+            return Err(Error::arg(
+                "--dim",
+                d,
+                format!(
+                    ">= K - 1 = {} for the simplex ETF (use --method best)",
+                    k - 1
+                ),
+            ));
+        }
+        Method::CrossPolytope if k > 2 * d => {
+            return Err(Error::arg(
+                "--classes",
+                k,
+                format!("<= 2d = {} for the cross-polytope", 2 * d),
+            ));
+        }
+        m => (m, "requested".into()),
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let (data, steps, loss) = match used {
+        Method::Etf => (simplex_etf(k, d), 0, None),
+        Method::CrossPolytope => (cross_polytope(k, d), 0, None),
+        Method::Gaussian | Method::Annealed | Method::Best => {
+            let (schedule, default_steps) = if used == Method::Gaussian {
+                let batch = opts.batch.unwrap_or(k);
+                if !(2..=k).contains(&batch) {
+                    return Err(Error::arg("--batch", batch, format!("2..={k}")));
+                }
+                (
+                    Schedule::Paper {
+                        t: 2.0,
+                        lr: 0.1,
+                        batch,
+                    },
+                    1000,
+                )
+            } else {
+                (Schedule::annealed(), 3000)
+            };
+            let steps = opts.steps.unwrap_or(default_steps);
+            let init = random_init(k, d, &mut rng);
+            let (p, loss) = optimise(&init, k, d, schedule, steps, &mut rng, device, |s| {
+                progress(s, steps)
+            })?;
+            (p, steps, Some(loss))
+        }
+    };
+    let quality = quality(&data, k, d);
+    Ok(Estimate {
+        data,
+        classes: k,
+        dim: d,
+        requested: opts.method,
+        used,
+        reason,
+        steps,
+        loss,
+        seed: opts.seed,
+        seconds: start.elapsed().as_secs_f64(),
+        quality,
+    })
+}
+
+/// Reads prototypes from a `.npy` file (float32 or float64, shape `(K, d)`), checks them and
+/// returns unit rows. `expect` = `(K, d)` the caller needs, if known.
+pub fn load(path: &Path, expect: Option<(usize, usize)>) -> Result<(Vec<f32>, usize, usize)> {
+    let (mut data, k, d) = crate::io::read_npy(path)?;
+    if let Some((ek, ed)) = expect {
+        if (k, d) != (ek, ed) {
+            return Err(Error::format(
+                path,
+                format!(
+                    "prototypes have shape ({k}, {d}): expected ({ek}, {ed}) = (classes, --dim)"
+                ),
+            ));
+        }
+    }
+    check_sizes(k, d).map_err(|e| Error::format(path, e.to_string()))?;
+    for (r, row) in data.chunks_exact_mut(d).enumerate() {
+        if let Some(j) = row.iter().position(|x| !x.is_finite()) {
+            return Err(Error::format(
+                path,
+                format!("prototype {r} has a NaN or infinite value at column {j}"),
+            ));
+        }
+        dl2pa_core::sphere::try_normalize(row)
+            .map_err(|_| Error::format(path, format!("prototype {r} is the zero vector")))?;
+    }
+    Ok((data, k, d))
+}
