@@ -8,7 +8,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::device::{self, DeviceChoice};
 use crate::error::{Error, Result};
+use crate::model::Model;
 use crate::prototypes::{self, Method};
+use crate::train::config::{TrainConfig, TrainFlags};
+use crate::train::{self, RunInfo, Summary};
+use std::path::Path;
 
 /// DL2PA: hyperspherical classification with dynamic label-to-prototype assignment.
 #[derive(Debug, Parser)]
@@ -24,9 +28,55 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
+    /// Train a classifier (DL2PA or a baseline) and write a run directory.
+    Train(TrainArgs),
+    /// Evaluate a run's last checkpoint on a test split.
+    Eval(EvalArgs),
+    /// Classify new inputs with a run's last checkpoint.
+    Predict(PredictArgs),
     /// Estimate K equidistributed prototypes in R^d and write them as .npy.
     Prototypes(PrototypesArgs),
+}
+
+/// `dl2pa train`.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Every training setting; the config file uses the same names.
+    #[command(flatten)]
+    pub flags: TrainFlags,
+    /// Run directory [default: runs/<data>-<method>-d<dim>-s<seed>]
+    #[arg(long, short = 'o', value_name = "RUN")]
+    pub out: Option<PathBuf>,
+    /// Settings from a TOML file (a run's config.toml re-runs it); flags override it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Continue RUN from its last checkpoint with its config.toml (flags override, e.g. --epochs)
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["out", "config"])]
+    pub resume: Option<PathBuf>,
+}
+
+/// `dl2pa eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Run directory
+    pub run: PathBuf,
+    /// Evaluate on this data's test split instead of the run's
+    #[arg(long, value_name = "SPEC")]
+    pub data: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `dl2pa predict`.
+#[derive(Debug, clap::Args)]
+pub struct PredictArgs {
+    /// Run directory
+    pub run: PathBuf,
+    /// Inputs: a PNG/JPEG image or folder of them, an IDX image file, or a CSV of feature rows
+    pub input: PathBuf,
 }
 
 /// `dl2pa prototypes`.
@@ -62,8 +112,191 @@ pub struct PrototypesArgs {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Train(args) => train_cmd(cli.device, args),
+        Command::Eval(args) => eval_cmd(cli.device, &args),
+        Command::Predict(args) => predict_cmd(cli.device, &args),
         Command::Prototypes(args) => prototypes_cmd(cli.device, &args),
     }
+}
+
+fn train_cmd(device: DeviceChoice, a: TrainArgs) -> Result<()> {
+    let (mut cfg, run, resume) = match &a.resume {
+        Some(run) => (
+            TrainConfig::from_file(&run.join("config.toml"))?,
+            run.clone(),
+            true,
+        ),
+        None => (
+            a.config
+                .as_deref()
+                .map(TrainConfig::from_file)
+                .transpose()?
+                .unwrap_or_default(),
+            PathBuf::new(),
+            false,
+        ),
+    };
+    a.flags.apply(&mut cfg);
+    cfg.validate()?;
+    let run = if resume {
+        run
+    } else {
+        a.out
+            .clone()
+            .unwrap_or_else(|| train::default_run_dir(&cfg))
+    };
+    if resume {
+        // The resumed run's config.toml records what it now trains to.
+        crate::io::write_atomic(&run.join("config.toml"), cfg.to_toml().as_bytes())?;
+    }
+    let (dev, dev_name) = device::select(device)?;
+    eprintln!(
+        "dl2pa train: {} on {dev_name} -> {}",
+        cfg.data,
+        run.display()
+    );
+    let pb = bar(cfg.epochs as u64, "epochs");
+    let summary = train::train(&cfg, &dev, &run, resume, &mut |line| {
+        pb.inc(1);
+        pb.suspend(|| eprintln!("{line}"));
+    })?;
+    pb.finish_and_clear();
+    let info = read_info(&run)?;
+    print_summary(&cfg, &info, &summary, &run);
+    Ok(())
+}
+
+fn read_info(run: &Path) -> Result<RunInfo> {
+    let p = run.join("dataset.json");
+    let text = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+    serde_json::from_slice(&text).map_err(|e| Error::format(&p, e.to_string()))
+}
+
+fn print_summary(cfg: &TrainConfig, info: &RunInfo, s: &Summary, run: &Path) {
+    let e = &s.eval;
+    println!();
+    println!(
+        "  data        {} ({} train / {} test, {} classes)",
+        info.dataset,
+        info.train_examples,
+        info.test_examples,
+        info.classes.len()
+    );
+    println!(
+        "  model       {:?} d={} head-bn={} method={:?} loss={:?}/{:?}",
+        cfg.backbone, cfg.dim, cfg.head_bn, cfg.method, cfg.loss, cfg.reduction
+    );
+    println!("  test top-1  {:>6.2} %", e.top1);
+    println!("  test top-5  {:>6.2} %", e.top5);
+    println!("  ECE         {:>6.2} %", e.ece);
+    if !s.sigma.is_empty() {
+        println!(
+            "  assignment  {} label moves in total; final σ (class -> prototype) {:?}",
+            s.churn, s.sigma
+        );
+    }
+    println!(
+        "  throughput  {:.0} img/s ({:.1} s training, {:.1} s wall)",
+        s.img_per_s, s.train_seconds, s.wall_seconds
+    );
+    let per: Vec<String> = info
+        .classes
+        .iter()
+        .zip(&e.per_class)
+        .map(|(c, a)| format!("{c} {a:.1}"))
+        .collect();
+    println!("  per class   {}", per.join(" | "));
+    println!(
+        "  run         {} (config.toml, metrics.json, state.json, ckpt/)",
+        run.display()
+    );
+}
+
+/// Rebuilds a run's model and its class prototypes from its directory.
+fn load_run(
+    run: &Path,
+    dev: &burn::prelude::Device,
+    data: Option<&str>,
+) -> Result<(train::Setup, Model, Option<Vec<f32>>, RunInfo)> {
+    let mut cfg = TrainConfig::from_file(&run.join("config.toml"))?;
+    if let Some(d) = data {
+        cfg.data = d.to_string();
+    }
+    let setup = train::prepare(&cfg, dev, Some(run))?;
+    let info = read_info(run)?;
+    if setup.classes() != info.classes.len() {
+        return Err(Error::arg(
+            "--data",
+            &cfg.data,
+            format!("a dataset with the run's {} classes", info.classes.len()),
+        ));
+    }
+    let model = Model::new(&setup.spec, info.shape, dev)?;
+    let (model, state) = train::checkpoint::load_model(run, model)?;
+    let cp = setup.protos.as_ref().map(|p| {
+        state
+            .sigma
+            .iter()
+            .flat_map(|&j| {
+                p[j as usize * cfg.dim..(j as usize + 1) * cfg.dim]
+                    .iter()
+                    .copied()
+            })
+            .collect()
+    });
+    Ok((setup, model, cp, info))
+}
+
+fn eval_cmd(device: DeviceChoice, a: &EvalArgs) -> Result<()> {
+    let (dev, _) = device::select(device)?;
+    let (setup, model, cp, info) = load_run(&a.run, &dev, a.data.as_deref())?;
+    let (e, _) = train::evaluate(
+        &model,
+        &setup.data.test,
+        info.shape,
+        setup.classes(),
+        cp.as_deref(),
+        &dev,
+    )?;
+    if a.json {
+        println!("{}", serde_json::to_string(&e).unwrap_or_default());
+    } else {
+        println!(
+            "{}: {} test examples of {}",
+            a.run.display(),
+            e.examples,
+            setup.data.name
+        );
+        println!(
+            "  test top-1 {:.2} %  top-5 {:.2} %  ECE {:.2} %",
+            e.top1, e.top5, e.ece
+        );
+    }
+    Ok(())
+}
+
+fn predict_cmd(device: DeviceChoice, a: &PredictArgs) -> Result<()> {
+    let (dev, _) = device::select(device)?;
+    let info = read_info(&a.run)?;
+    let inputs = crate::predict::read_inputs(&a.input, &info)?;
+    let (setup, model, cp, _) = load_run(&a.run, &dev, None)?;
+    let n = inputs.names.len();
+    let split = crate::data::Split {
+        x: inputs.x,
+        y: vec![0; n],
+    };
+    let (_, preds) = train::evaluate(
+        &model,
+        &split,
+        info.shape,
+        setup.classes(),
+        cp.as_deref(),
+        &dev,
+    )?;
+    for (name, p) in inputs.names.iter().zip(preds) {
+        println!("{name}\t{}", info.classes[p as usize]);
+    }
+    Ok(())
 }
 
 /// A progress bar on stderr when it is a terminal, hidden otherwise.

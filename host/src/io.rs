@@ -75,8 +75,8 @@ pub fn read_npy(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
     };
     let (rows, cols) = (rows as usize, cols as usize);
     let order = file.order();
-    let dtype = file.dtype().descr();
-    let data: Vec<f32> = match dtype.as_str() {
+    let descr = file.dtype().descr();
+    let data: Vec<f32> = match descr.trim_matches('\'') {
         "<f4" | ">f4" => file.into_vec::<f32>(),
         "<f8" | ">f8" => file
             .into_vec::<f64>()

@@ -5,9 +5,13 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod data;
 pub mod device;
 pub mod error;
 pub mod io;
+pub mod model;
+pub mod predict;
 pub mod prototypes;
+pub mod train;
 
 pub use error::{Error, Result};

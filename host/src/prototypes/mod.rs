@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 pub const MIN_SIZE: usize = 2;
 
 /// How to place the prototypes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// The closed form where one is optimal (simplex ETF, cross-polytope), else `annealed`.

@@ -1,0 +1,213 @@
+//! Training settings: one list of fields gives both the config file keys and the CLI flags, so
+//! they share names (`--batch-size` ⇔ `batch-size = …`). Precedence: flags > `--config FILE` >
+//! defaults. Defaults are the settings that measured best (README, "Training").
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::BackboneKind;
+use crate::prototypes::Method as ProtoMethod;
+
+/// Which classifier to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// DL2PA: fixed prototypes, label-to-prototype assignment re-solved during training.
+    Dl2pa,
+    /// The same prototypes under a seeded random assignment that never changes.
+    Fixed,
+    /// Learnable linear layer + softmax cross-entropy.
+    Psc,
+    /// Simplex-ETF prototypes, fixed assignment (needs d >= K - 1).
+    Etf,
+}
+
+/// Pull loss towards the assigned prototype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Loss {
+    /// `1 − cos` (paper eq. 6).
+    Cos,
+    /// `(1 − cos)²` (the authors' code).
+    Cos2,
+}
+
+/// How per-sample losses combine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Reduction {
+    /// Mean over the batch.
+    Mean,
+    /// Sum over the batch (the authors' code).
+    Sum,
+}
+
+/// Learning-rate schedule after warm-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// Cosine decay to 0 over the run, per iteration.
+    Cosine,
+    /// ×`gamma` at each epoch in `milestones`.
+    Step,
+    /// Constant.
+    Constant,
+}
+
+/// On, off, or chosen from the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Toggle {
+    /// Colour images (CIFAR-like) on, grayscale (digit-like) and tabular data off.
+    Auto,
+    /// Always.
+    On,
+    /// Never.
+    Off,
+}
+
+macro_rules! train_config {
+    ($( $(#[doc = $doc:expr])* [$($arg:tt)*] $field:ident : $ty:ty = $default:expr; )*) => {
+        /// Every setting of a training run (also the keys of `config.toml`).
+        #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+        #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+        pub struct TrainConfig {
+            $( $(#[doc = $doc])* pub $field: $ty, )*
+        }
+
+        impl Default for TrainConfig {
+            fn default() -> Self {
+                TrainConfig { $( $field: $default, )* }
+            }
+        }
+
+        /// The same settings as command-line flags; unset flags keep the config file's value.
+        #[derive(Clone, Debug, Default, clap::Args)]
+        pub struct TrainFlags {
+            $( $(#[doc = $doc])* #[arg(long, $($arg)*)] pub $field: Option<$ty>, )*
+        }
+
+        impl TrainFlags {
+            /// Overrides `c` with the flags given.
+            pub fn apply(self, c: &mut TrainConfig) {
+                $( if let Some(v) = self.$field { c.$field = v; } )*
+            }
+        }
+    };
+}
+
+train_config! {
+    /// Dataset: digits, fashion-mnist[:DIR], cifar10:DIR, cifar100:DIR, cifar100-coarse:DIR,
+    /// csv:FILE, folder:DIR [default: digits]
+    [value_name = "SPEC"] data: String = "digits".into();
+    /// Label column of csv:FILE (name or 0-based index)
+    [value_name = "COL"] label_column: String = String::new();
+    /// Fraction held out for testing where the data has no test split [default: 0.2]
+    [] test_fraction: f64 = 0.2;
+    /// Seed of that split, independent of --seed so seeds share a test set [default: 0]
+    [] split_seed: u64 = 0;
+    /// Backbone [default: mlp]
+    [value_enum] backbone: BackboneKind = BackboneKind::Mlp;
+    /// Hidden widths of the MLP [default: 256,256]
+    [value_delimiter = ','] widths: Vec<usize> = vec![256, 256];
+    /// Embedding dimension d [default: 3]
+    [short = 'd'] dim: usize = 3;
+    /// Classifier [default: dl2pa]
+    [value_enum] method: Method = Method::Dl2pa;
+    /// Prototypes from a .npy file (K x d, or M x d with M >= K) instead of estimating them
+    [value_name = "FILE"] prototypes: String = String::new();
+    /// How to estimate prototypes when no file is given [default: best]
+    [value_enum] proto_method: ProtoMethod = ProtoMethod::Best;
+    /// Pull loss [default: cos2]
+    [value_enum] loss: Loss = Loss::Cos2;
+    /// Loss reduction over the batch [default: mean]
+    [value_enum] reduction: Reduction = Reduction::Mean;
+    /// BatchNorm1d on the embedding before normalisation [default: true]
+    [action = clap::ArgAction::Set, value_name = "BOOL"] head_bn: bool = true;
+    /// Momentum of the class-mean EMA [default: 0.9]
+    [] ema_momentum: f64 = 0.9;
+    /// Re-solve the assignment every N iterations (0: at each epoch end) [default: 0]
+    [value_name = "N"] assign_every: usize = 0;
+    /// Epochs [default: 30]
+    [] epochs: usize = 30;
+    /// Batch size [default: 128]
+    [] batch_size: usize = 128;
+    /// Peak learning rate [default: 0.05]
+    [] lr: f64 = 0.05;
+    /// SGD momentum (dampening 0, as PyTorch) [default: 0.9]
+    [] momentum: f64 = 0.9;
+    /// Weight decay [default: 5e-4]
+    [] weight_decay: f64 = 5e-4;
+    /// Learning-rate schedule [default: cosine]
+    [value_enum] schedule: Schedule = Schedule::Cosine;
+    /// Linear warm-up epochs [default: 0]
+    [] warmup_epochs: usize = 0;
+    /// Epochs at which the step schedule multiplies the rate by --gamma [default: 50%,75% of epochs]
+    [value_delimiter = ','] milestones: Vec<usize> = Vec::new();
+    /// Factor of the step schedule [default: 0.1]
+    [] gamma: f64 = 0.1;
+    /// Random crop padding in pixels [default: auto = 4 for colour images, else 0]
+    [value_enum] crop: Toggle = Toggle::Auto;
+    /// Random horizontal flip [default: auto = on for colour images, else off]
+    [value_enum] flip: Toggle = Toggle::Auto;
+    /// Seed of every random choice: initialisation, prototypes, batches, augmentation [default: 0]
+    [] seed: u64 = 0;
+    /// Evaluate every N epochs (the last epoch always) [default: 1]
+    [value_name = "N"] eval_every: usize = 1;
+}
+
+impl TrainConfig {
+    /// Reads a `config.toml` written by a run (or by hand).
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        toml::from_str(&text).map_err(|e| Error::format(path, e.message().to_string()))
+    }
+
+    /// As TOML, re-runnable with `dl2pa train --config`.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Range checks that do not need the data.
+    pub fn validate(&self) -> Result<()> {
+        let pos = |what: &'static str, v: usize| {
+            if v == 0 {
+                Err(Error::arg(what, v, ">= 1"))
+            } else {
+                Ok(())
+            }
+        };
+        pos("--epochs", self.epochs)?;
+        pos("--batch-size", self.batch_size)?;
+        pos("--eval-every", self.eval_every)?;
+        if self.dim < 2 || self.dim > dl2pa_core::MAX_DIM {
+            return Err(Error::arg(
+                "--dim",
+                self.dim,
+                format!("2..={}", dl2pa_core::MAX_DIM),
+            ));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(Error::arg("--lr", self.lr, "a positive number"));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(Error::arg("--momentum", self.momentum, "[0, 1)"));
+        }
+        if !(0.0..1.0).contains(&self.ema_momentum) {
+            return Err(Error::arg("--ema-momentum", self.ema_momentum, "[0, 1)"));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(Error::arg("--weight-decay", self.weight_decay, ">= 0"));
+        }
+        if self.widths.contains(&0) {
+            return Err(Error::arg(
+                "--widths",
+                format!("{:?}", self.widths),
+                "positive widths",
+            ));
+        }
+        Ok(())
+    }
+}
