@@ -55,6 +55,9 @@ pub struct TrainArgs {
     /// Continue RUN from its last checkpoint with its config.toml (flags override, e.g. --epochs)
     #[arg(long, value_name = "RUN", conflicts_with_all = ["out", "config"])]
     pub resume: Option<PathBuf>,
+    /// Stop after epoch N of the schedule (checkpoint written); continue later with --resume
+    #[arg(long, value_name = "N")]
+    pub stop_after: Option<usize>,
 }
 
 /// `dl2pa eval`.
@@ -156,7 +159,7 @@ fn train_cmd(device: DeviceChoice, a: TrainArgs) -> Result<()> {
         run.display()
     );
     let pb = bar(cfg.epochs as u64, "epochs");
-    let summary = train::train(&cfg, &dev, &run, resume, &mut |line| {
+    let summary = train::train(&cfg, &dev, &run, resume, a.stop_after, &mut |line| {
         pb.inc(1);
         pb.suspend(|| eprintln!("{line}"));
     })?;

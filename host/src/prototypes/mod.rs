@@ -180,7 +180,7 @@ pub fn estimate(
             };
             let steps = opts.steps.unwrap_or(default_steps);
             let init = random_init(k, d, &mut rng);
-            let (p, loss) = optimise(&init, k, d, schedule, steps, &mut rng, device, |s| {
+            let (p, loss) = optimise(&init, k, schedule, steps, &mut rng, device, |s| {
                 progress(s, steps)
             })?;
             (p, steps, Some(loss))
@@ -206,15 +206,13 @@ pub fn estimate(
 /// returns unit rows. `expect` = `(K, d)` the caller needs, if known.
 pub fn load(path: &Path, expect: Option<(usize, usize)>) -> Result<(Vec<f32>, usize, usize)> {
     let (mut data, k, d) = crate::io::read_npy(path)?;
-    if let Some((ek, ed)) = expect {
-        if (k, d) != (ek, ed) {
-            return Err(Error::format(
-                path,
-                format!(
-                    "prototypes have shape ({k}, {d}): expected ({ek}, {ed}) = (classes, --dim)"
-                ),
-            ));
-        }
+    if let Some((ek, ed)) = expect
+        && (k, d) != (ek, ed)
+    {
+        return Err(Error::format(
+            path,
+            format!("prototypes have shape ({k}, {d}): expected ({ek}, {ed}) = (classes, --dim)"),
+        ));
     }
     check_sizes(k, d).map_err(|e| Error::format(path, e.to_string()))?;
     for (r, row) in data.chunks_exact_mut(d).enumerate() {

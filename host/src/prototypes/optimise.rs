@@ -109,18 +109,18 @@ fn scalar(t: Tensor<1>) -> Result<f64> {
     }
 }
 
-/// Runs `steps` steps from `init` (row-major `K × d`, unit rows) and returns the rows and the
+/// Runs `steps` steps from `init` (row-major `K × d`, unit rows; `d = init.len() / K`) and returns the rows and the
 /// final loss in the schedule's own form. `progress` is called after each step.
 pub fn optimise(
     init: &[f32],
     k: usize,
-    d: usize,
     schedule: Schedule,
     steps: usize,
     rng: &mut ChaCha8Rng,
     device: &Device,
     mut progress: impl FnMut(usize),
 ) -> Result<(Vec<f32>, f64)> {
+    let d = init.len() / k;
     let mut p = Tensor::<2>::from_data(TensorData::new(init.to_vec(), [k, d]), device);
     let loss = match schedule {
         Schedule::Paper { t, lr, batch } => {

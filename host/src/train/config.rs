@@ -108,6 +108,8 @@ train_config! {
     [] test_fraction: f64 = 0.2;
     /// Seed of that split, independent of --seed so seeds share a test set [default: 0]
     [] split_seed: u64 = 0;
+    /// Train on the first N training examples only (0: all) [default: 0]
+    [value_name = "N"] train_limit: usize = 0;
     /// Backbone [default: mlp]
     [value_enum] backbone: BackboneKind = BackboneKind::Mlp;
     /// Hidden widths of the MLP [default: 256,256]
@@ -120,16 +122,16 @@ train_config! {
     [value_name = "FILE"] prototypes: String = String::new();
     /// How to estimate prototypes when no file is given [default: best]
     [value_enum] proto_method: ProtoMethod = ProtoMethod::Best;
-    /// Pull loss [default: cos2]
-    [value_enum] loss: Loss = Loss::Cos2;
+    /// Pull loss [default: cos]
+    [value_enum] loss: Loss = Loss::Cos;
     /// Loss reduction over the batch [default: mean]
     [value_enum] reduction: Reduction = Reduction::Mean;
     /// BatchNorm1d on the embedding before normalisation [default: true]
     [action = clap::ArgAction::Set, value_name = "BOOL"] head_bn: bool = true;
     /// Momentum of the class-mean EMA [default: 0.9]
     [] ema_momentum: f64 = 0.9;
-    /// Re-solve the assignment every N iterations (0: at each epoch end) [default: 0]
-    [value_name = "N"] assign_every: usize = 0;
+    /// Re-solve the assignment every N iterations (0: at each epoch end) [default: 20]
+    [value_name = "N"] assign_every: usize = 20;
     /// Epochs [default: 30]
     [] epochs: usize = 30;
     /// Batch size [default: 128]

@@ -92,7 +92,26 @@ pub fn prepare(cfg: &TrainConfig, device: &Device, run: Option<&Path>) -> Result
         test_fraction: cfg.test_fraction,
         split_seed: cfg.split_seed,
     };
-    let data = data::load(&spec, &opts)?;
+    let mut data = data::load(&spec, &opts)?;
+    if cfg.train_limit > 0 && cfg.train_limit < data.train.len() {
+        let keep: Vec<usize> = (0..cfg.train_limit).collect();
+        data.train = data.train.subset(&keep, data.shape.features());
+        if let Some(c) = data
+            .train
+            .counts(data.classes.len())
+            .iter()
+            .position(|&n| n == 0)
+        {
+            return Err(Error::arg(
+                "--train-limit",
+                cfg.train_limit,
+                format!(
+                    "a limit that keeps every class (class {c} has no example in the first {})",
+                    cfg.train_limit
+                ),
+            ));
+        }
+    }
     let k = data.classes.len();
     if k > dl2pa_core::MAX_CLASSES {
         return Err(Error::arg(
@@ -286,12 +305,14 @@ fn initial_sigma(cfg: &TrainConfig, k: usize, m: usize) -> Vec<u32> {
     p
 }
 
-/// Trains into `run`, or continues it (`resume`). `log` receives one line per epoch.
+/// Trains into `run`, or continues it (`resume`). With `until`, stops (checkpoint written) after
+/// that many epochs of the schedule, as a killed run would. `log` receives one line per epoch.
 pub fn train(
     cfg: &TrainConfig,
     device: &Device,
     run: &Path,
     resume: bool,
+    until: Option<usize>,
     log: &mut dyn FnMut(&str),
 ) -> Result<Summary> {
     let wall = Instant::now();
@@ -367,7 +388,8 @@ pub fn train(
     let batches_per_epoch = if n % bs == 1 { n / bs } else { n.div_ceil(bs) };
     let mem = cfg.ema_momentum;
 
-    for epoch in state.epochs_done..cfg.epochs {
+    let stop = until.map_or(cfg.epochs, |u| u.min(cfg.epochs));
+    for epoch in state.epochs_done..stop {
         let t0 = Instant::now();
         let order = epoch_order(n, cfg.seed, epoch);
         let mut class_protos = (m > 0).then(|| {
@@ -559,14 +581,20 @@ fn check_finite(loss_sum: &Tensor<1>, epoch: usize, run: &Path) -> Result<f64> {
         .try_into_scalar()
         .map_err(|e| Error::Numerical(format!("reading the loss: {e:?}")))?;
     if v.is_finite() {
-        Ok(f64::from(v))
-    } else {
-        Err(Error::Numerical(format!(
-            "training loss became {v} in epoch {}: stopped; the last good checkpoint (epoch {epoch}) is in {} (lower --lr?)",
-            epoch + 1,
-            run.display()
-        )))
+        return Ok(f64::from(v));
     }
+    let kept = if epoch == 0 {
+        "no checkpoint was written yet".to_string()
+    } else {
+        format!(
+            "the last good checkpoint (epoch {epoch}) is kept in {}",
+            run.display()
+        )
+    };
+    Err(Error::Numerical(format!(
+        "training loss became {v} in epoch {}: stopped; {kept} (lower --lr?)",
+        epoch + 1
+    )))
 }
 
 /// Writes `RUN/metrics.json` atomically.

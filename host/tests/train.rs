@@ -1,0 +1,541 @@
+//! `dl2pa train/eval/predict` end to end on small data: outputs, determinism, exact resume,
+//! every data reader, and each kind of bad input as a one-line error with exit code 1.
+
+use std::path::Path;
+use std::process::Command;
+
+use dl2pa::train::config::{Method, TrainConfig};
+
+fn dl2pa(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dl2pa"))
+        .args(args)
+        .arg("--device")
+        .arg("cpu")
+        .output()
+        .expect("run dl2pa")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = dl2pa(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs and expects exit code 1 with a single stderr line containing `needle`.
+fn fails(args: &[&str], needle: &str) {
+    let out = dl2pa(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap_or_default().to_string();
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert!(
+        last.starts_with("error: ") && last.contains(needle),
+        "{args:?}: expected {needle:?} in {last:?}"
+    );
+}
+
+fn metrics(run: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(run.join("metrics.json")).unwrap()).unwrap()
+}
+
+fn quick(cfg: &mut TrainConfig) {
+    cfg.epochs = 2;
+    cfg.widths = vec![32];
+}
+
+#[test]
+fn digits_run_writes_a_complete_run_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = ok(&[
+        "train",
+        "--epochs",
+        "3",
+        "--widths",
+        "64",
+        "--dim",
+        "3",
+        "--assign-every",
+        "0",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+    assert!(out.contains("test top-1"), "{out}");
+    for f in [
+        "config.toml",
+        "metrics.json",
+        "state.json",
+        "prototypes.npy",
+        "dataset.json",
+    ] {
+        assert!(run.join(f).exists(), "{f} missing");
+    }
+    let m = metrics(&run);
+    let fin = &m["final"];
+    let top1 = fin["test_top1"].as_f64().unwrap();
+    assert!(
+        top1 > 30.0,
+        "digits after 3 epochs should beat chance (10 %), got {top1}"
+    );
+    assert!(fin["test_top5"].as_f64().unwrap() >= top1);
+    assert_eq!(fin["per_class_accuracy"].as_array().unwrap().len(), 10);
+    assert_eq!(fin["sigma"].as_array().unwrap().len(), 10);
+    assert!(fin["ece"].as_f64().unwrap() >= 0.0 && fin["img_per_s"].as_f64().unwrap() > 0.0);
+    let epochs = m["epochs"].as_array().unwrap();
+    assert_eq!(epochs.len(), 3);
+    // Two epoch-end updates (none after the last epoch), each with its churn and solver time.
+    let updates: Vec<&serde_json::Value> = epochs
+        .iter()
+        .flat_map(|e| e["updates"].as_array().unwrap())
+        .collect();
+    assert_eq!(updates.len(), 2);
+    assert!(updates.iter().all(|u| u["micros"].as_f64().unwrap() > 0.0));
+    // config.toml re-runs the same training.
+    let cfg = TrainConfig::from_file(&run.join("config.toml")).unwrap();
+    assert_eq!(
+        (cfg.epochs, cfg.dim, cfg.widths.clone(), cfg.assign_every),
+        (3, 3, vec![64], 0)
+    );
+    // eval reproduces the final accuracy; predict labels the shipped CSV.
+    let ev: serde_json::Value =
+        serde_json::from_str(&ok(&["eval", run.to_str().unwrap(), "--json"])).unwrap();
+    assert!((ev["top1"].as_f64().unwrap() - top1).abs() < 1e-9);
+    let digits_csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/digits.csv.gz");
+    let pred = ok(&[
+        "predict",
+        run.to_str().unwrap(),
+        digits_csv.to_str().unwrap(),
+    ]);
+    assert_eq!(pred.lines().count(), 1797);
+}
+
+#[test]
+fn same_seed_same_run_and_resume_is_exact() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = TrainConfig::default();
+    quick(&mut cfg);
+    cfg.epochs = 3;
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    let sa = dl2pa::train::train(&cfg, &dev, &a, false, None, &mut |_| {}).unwrap();
+    let sb = dl2pa::train::train(&cfg, &dev, &b, false, None, &mut |_| {}).unwrap();
+    assert_eq!(sa.eval, sb.eval);
+    assert_eq!(sa.sigma, sb.sigma);
+    // Stop after epoch 1 (as a killed run would), then resume: the same numbers as without a stop.
+    dl2pa::train::train(&cfg, &dev, &c, false, Some(1), &mut |_| {}).unwrap();
+    let sc = dl2pa::train::train(&cfg, &dev, &c, true, None, &mut |_| {}).unwrap();
+    // Same batches, σ, schedule and optimiser state; the restored weights can differ from the
+    // in-memory ones in the last bit only (burn's matmul may sum in another order for another
+    // memory layout), which must not change a single prediction here.
+    assert_eq!(sa.eval.top1, sc.eval.top1);
+    assert_eq!(sa.eval.per_class, sc.eval.per_class);
+    assert!(
+        (sa.eval.ece - sc.eval.ece).abs() < 1e-4,
+        "{} vs {}",
+        sa.eval.ece,
+        sc.eval.ece
+    );
+    assert_eq!(sa.sigma, sc.sigma);
+    let (ma, mc) = (metrics(&a), metrics(&c));
+    for e in 0..3 {
+        let (la, lc) = (
+            ma["epochs"][e]["train_loss"].as_f64().unwrap(),
+            mc["epochs"][e]["train_loss"].as_f64().unwrap(),
+        );
+        assert!(
+            (la - lc).abs() <= 1e-5 * la.abs(),
+            "epoch {e}: {la} vs {lc}"
+        );
+    }
+    assert_eq!(
+        ma["epochs"][0]["train_loss"], mc["epochs"][0]["train_loss"],
+        "the first epoch is the same computation"
+    );
+}
+
+#[test]
+fn baselines_run_through_the_same_loop() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    for (method, dim) in [(Method::Fixed, 3), (Method::Psc, 3), (Method::Etf, 9)] {
+        let mut cfg = TrainConfig {
+            method,
+            dim,
+            ..TrainConfig::default()
+        };
+        quick(&mut cfg);
+        let run = dir.path().join(format!("{method:?}"));
+        let s = dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |_| {}).unwrap();
+        assert!(s.eval.top1 > 15.0, "{method:?}: {}", s.eval.top1);
+        let m = metrics(&run);
+        let updates: usize = m["epochs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["updates"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(updates, 0, "{method:?} never re-assigns");
+    }
+    // The fixed baseline keeps its seeded random σ, the one DL2PA starts from at that seed.
+    let m = metrics(&dir.path().join("Fixed"));
+    let sigma: Vec<u64> = m["final"]["sigma"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let mut sorted = sigma.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+}
+
+#[test]
+fn assignment_every_n_iterations_is_logged() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = TrainConfig {
+        assign_every: 5,
+        ..TrainConfig::default()
+    };
+    quick(&mut cfg);
+    dl2pa::train::train(&cfg, &dev, dir.path(), false, None, &mut |_| {}).unwrap();
+    let m = metrics(dir.path());
+    let iters: Vec<u64> = m["epochs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["updates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["iteration"].as_u64().unwrap())
+        })
+        .collect();
+    assert!(
+        iters.len() >= 4 && iters.iter().all(|i| i % 5 == 0),
+        "{iters:?}"
+    );
+}
+
+/// Writes an IDX file of unsigned bytes.
+fn idx(path: &Path, dims: &[u32], data: &[u8]) {
+    let mut b = vec![0u8, 0, 8, dims.len() as u8];
+    for d in dims {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b.extend_from_slice(data);
+    std::fs::write(path, b).unwrap();
+}
+
+/// A tiny Fashion-MNIST-format directory: `n` 28×28 images per split, label = i % 10 (so each
+/// class is a bright stripe at its own row).
+fn tiny_fmnist(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (split, count) in [("train", n), ("t10k", n / 2)] {
+        let mut px = vec![0u8; count * 784];
+        let labels: Vec<u8> = (0..count).map(|i| (i % 10) as u8).collect();
+        for (i, &l) in labels.iter().enumerate() {
+            for c in 0..28 {
+                px[i * 784 + usize::from(l) * 2 * 28 + c] = 255;
+            }
+        }
+        idx(
+            &dir.join(format!("{split}-images-idx3-ubyte")),
+            &[count as u32, 28, 28],
+            &px,
+        );
+        idx(
+            &dir.join(format!("{split}-labels-idx1-ubyte")),
+            &[count as u32],
+            &labels,
+        );
+    }
+}
+
+#[test]
+fn idx_and_cifar_readers_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let fm = dir.path().join("fm");
+    tiny_fmnist(&fm, 200);
+    let spec = format!("fashion-mnist:{}", fm.display());
+    let run = dir.path().join("fm-run");
+    ok(&[
+        "train",
+        "--data",
+        &spec,
+        "--epochs",
+        "2",
+        "--widths",
+        "32",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+    assert!(metrics(&run)["final"]["test_top1"].as_f64().unwrap() > 30.0);
+
+    // CIFAR-10 binary format: <label><3072 bytes>, five train batches and a test batch.
+    let c10 = dir.path().join("c10");
+    std::fs::create_dir_all(&c10).unwrap();
+    let rec = |label: u8| {
+        let mut r = vec![label];
+        r.extend((0..3072).map(|p| {
+            if p / 1024 == usize::from(label % 3) {
+                200
+            } else {
+                10
+            }
+        }));
+        r
+    };
+    for b in 1..=5 {
+        let recs: Vec<u8> = (0..20u8).flat_map(|i| rec(i % 10)).collect();
+        std::fs::write(c10.join(format!("data_batch_{b}.bin")), recs).unwrap();
+    }
+    std::fs::write(
+        c10.join("test_batch.bin"),
+        (0..20u8).flat_map(|i| rec(i % 10)).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let run = dir.path().join("c10-run");
+    ok(&[
+        "train",
+        "--data",
+        &format!("cifar10:{}", c10.display()),
+        "--backbone",
+        "cnn",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "50",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+    // CIFAR-100: <coarse><fine><3072>.
+    let c100 = dir.path().join("c100");
+    std::fs::create_dir_all(&c100).unwrap();
+    let rec100 = |i: u8| {
+        let mut r = vec![i % 20, i % 100];
+        r.extend(std::iter::repeat_n(i, 3072));
+        r
+    };
+    std::fs::write(
+        c100.join("train.bin"),
+        (0..200u8).flat_map(rec100).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    std::fs::write(
+        c100.join("test.bin"),
+        (0..100u8).flat_map(rec100).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    for (spec, k) in [("cifar100", 100usize), ("cifar100-coarse", 20)] {
+        let run = dir.path().join(spec);
+        ok(&[
+            "train",
+            "--data",
+            &format!("{spec}:{}", c100.display()),
+            "--epochs",
+            "1",
+            "--widths",
+            "16",
+            "--dim",
+            "8",
+            "-o",
+            run.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            metrics(&run)["dataset"]["classes"]
+                .as_array()
+                .unwrap()
+                .len(),
+            k
+        );
+    }
+}
+
+#[test]
+fn csv_and_folder_readers_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    let mut text = String::from("a,b,species\n");
+    for i in 0..60 {
+        let (name, x) = [("setosa", 0.0), ("versicolor", 5.0), ("virginica", 10.0)][i % 3];
+        text.push_str(&format!("{},{},{name}\n", x + (i as f64) * 0.01, -x));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let run = dir.path().join("csv-run");
+    ok(&[
+        "train",
+        "--data",
+        &format!("csv:{}", csv.display()),
+        "--label-column",
+        "species",
+        "--epochs",
+        "3",
+        "--widths",
+        "8",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+    let m = metrics(&run);
+    assert_eq!(
+        m["dataset"]["classes"],
+        serde_json::json!(["setosa", "versicolor", "virginica"])
+    );
+    // Prediction reads feature rows of the same CSV (the label column is ignored).
+    assert_eq!(
+        ok(&["predict", run.to_str().unwrap(), csv.to_str().unwrap()])
+            .lines()
+            .count(),
+        60
+    );
+
+    let folder = dir.path().join("imgs");
+    for (c, shade) in [("dark", 20u8), ("light", 230u8)] {
+        std::fs::create_dir_all(folder.join(c)).unwrap();
+        for i in 0..6u8 {
+            let img = image::GrayImage::from_fn(8, 8, |x, _| {
+                image::Luma([shade.saturating_add(i).saturating_sub(x as u8)])
+            });
+            img.save(folder.join(c).join(format!("{i}.png"))).unwrap();
+        }
+    }
+    let run = dir.path().join("folder-run");
+    ok(&[
+        "train",
+        "--data",
+        &format!("folder:{}", folder.display()),
+        "--epochs",
+        "2",
+        "--widths",
+        "8",
+        "--dim",
+        "2",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+    let out = ok(&[
+        "predict",
+        run.to_str().unwrap(),
+        folder.join("light").to_str().unwrap(),
+    ]);
+    assert_eq!(out.lines().count(), 6);
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = d.join("r");
+    let r = run.to_str().unwrap();
+    fails(
+        &["train", "--data", "fashion-mnist:/nonexistent", "-o", r],
+        "/nonexistent/train-images-idx3-ubyte",
+    );
+    fails(&["train", "--data", "mnist", "-o", r], "--data = mnist");
+    fails(&["train", "--dim", "1", "-o", r], "--dim = 1");
+    fails(
+        &["train", "--method", "etf", "--dim", "3", "-o", r],
+        "--dim = 3",
+    );
+
+    // Wrong IDX magic, truncated images, labels out of range, a class without training data.
+    let fm = d.join("fm");
+    tiny_fmnist(&fm, 40);
+    let spec = format!("fashion-mnist:{}", fm.display());
+    let imgs = fm.join("train-images-idx3-ubyte");
+    let good = std::fs::read(&imgs).unwrap();
+    let mut bad = good.clone();
+    bad[2] = 0x0d;
+    std::fs::write(&imgs, &bad).unwrap();
+    fails(&["train", "--data", &spec, "-o", r], "IDX type 0x0d");
+    std::fs::write(&imgs, &good[..good.len() - 100]).unwrap();
+    fails(&["train", "--data", &spec, "-o", r], "truncated");
+    std::fs::write(&imgs, &good).unwrap();
+    let labels = fm.join("train-labels-idx1-ubyte");
+    let good_l = std::fs::read(&labels).unwrap();
+    let mut l = good_l.clone();
+    l[8] = 12;
+    std::fs::write(&labels, &l).unwrap();
+    fails(
+        &["train", "--data", &spec, "-o", r],
+        "label 12 out of range",
+    );
+    let l: Vec<u8> = good_l
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| if i >= 8 && v == 3 { 4 } else { v })
+        .collect();
+    std::fs::write(&labels, &l).unwrap();
+    fails(
+        &["train", "--data", &spec, "-o", r],
+        "class 3 (Dress) has no training example",
+    );
+
+    // Prototypes of the wrong shape.
+    let p = d.join("p.npy");
+    ok(&[
+        "prototypes",
+        "-k",
+        "5",
+        "-d",
+        "3",
+        "-o",
+        p.to_str().unwrap(),
+    ]);
+    fails(
+        &[
+            "train",
+            "--prototypes",
+            p.to_str().unwrap(),
+            "--dim",
+            "3",
+            "-o",
+            r,
+        ],
+        "expected (10, 3)",
+    );
+
+    // CSV: a non-numeric feature names its line and column; a missing label column.
+    let csv = d.join("bad.csv");
+    std::fs::write(&csv, "x,y\n1,a\n2,b\nfoo,a\n").unwrap();
+    fails(
+        &[
+            "train",
+            "--data",
+            &format!("csv:{}", csv.display()),
+            "--label-column",
+            "y",
+            "-o",
+            r,
+        ],
+        "line 4, column 1",
+    );
+    fails(
+        &[
+            "train",
+            "--data",
+            &format!("csv:{}", csv.display()),
+            "--label-column",
+            "z",
+            "-o",
+            r,
+        ],
+        "no column named \"z\"",
+    );
+
+    // A diverging loss stops training with the last good checkpoint named.
+    fails(
+        &[
+            "train", "--method", "psc", "--lr", "1e30", "--epochs", "2", "-o", r,
+        ],
+        "training loss became",
+    );
+}
