@@ -9,6 +9,7 @@ extern crate alloc;
 pub mod assign;
 mod classify;
 mod error;
+pub mod format;
 mod prototypes;
 pub mod quant;
 pub mod sphere;

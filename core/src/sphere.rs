@@ -34,6 +34,29 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     combine(acc)
 }
 
+/// [`dot`] with the first operand stored as little-endian `f32` bytes (for unaligned model
+/// files): the same lanes and order, so the same bits as `dot` on the decoded values.
+///
+/// # Panics
+/// If `a.len() != 4 * b.len()`.
+#[must_use]
+pub fn dot_le(a: &[u8], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), 4 * b.len(), "dot_le: lengths differ");
+    let mut acc = [0.0f32; LANES];
+    let decode = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    let (b8, bt) = b.as_chunks::<LANES>();
+    let split = b8.len() * LANES * 4;
+    for (x, y) in a[..split].chunks_exact(4 * LANES).zip(b8) {
+        for l in 0..LANES {
+            acc[l] += decode(&x[4 * l..4 * l + 4]) * y[l];
+        }
+    }
+    for (l, (x, y)) in a[split..].chunks_exact(4).zip(bt).enumerate() {
+        acc[l] += decode(x) * y;
+    }
+    combine(acc)
+}
+
 /// Integer dot product of two equally long `i8` slices with `i32` accumulation.
 ///
 /// Exact (no overflow) for lengths up to 133 000: `127² · 133 000 < 2³¹`.

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::device::{self, DeviceChoice};
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::export::QuantKind;
 use crate::prototypes::{self, Method};
 use crate::train::config::{TrainConfig, TrainFlags};
 use crate::train::{self, RunInfo, Summary};
@@ -38,6 +38,30 @@ pub enum Command {
     Predict(PredictArgs),
     /// Estimate K equidistributed prototypes in R^d and write them as .npy.
     Prototypes(PrototypesArgs),
+    /// Export a run for dl2pa-core: int8 model file, quantised test features, Rust source.
+    Export(ExportArgs),
+}
+
+/// `dl2pa export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Run directory
+    pub run: PathBuf,
+    /// Model file to write (.dl2p; layout in core/FORMAT.md)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+    /// Storage of the prototypes
+    #[arg(long, value_enum, default_value_t = QuantKind::Int8)]
+    pub quant: QuantKind,
+    /// Also write the test set's quantised embeddings, labels and the host's predictions (.dl2f)
+    #[arg(long, value_name = "FILE")]
+    pub features: Option<PathBuf>,
+    /// Also write the int8 model as Rust `static` items on dl2pa_core::PrototypesI8
+    #[arg(long, value_name = "FILE")]
+    pub rust: Option<PathBuf>,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `dl2pa train`.
@@ -119,7 +143,61 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval_cmd(cli.device, &args),
         Command::Predict(args) => predict_cmd(cli.device, &args),
         Command::Prototypes(args) => prototypes_cmd(cli.device, &args),
+        Command::Export(args) => export_cmd(cli.device, &args),
     }
+}
+
+fn export_cmd(device: DeviceChoice, a: &ExportArgs) -> Result<()> {
+    let (dev, _) = device::select(device)?;
+    let r = crate::export::export(
+        &a.run,
+        &a.out,
+        a.quant,
+        a.features.as_deref(),
+        a.rust.as_deref(),
+        &dev,
+    )?;
+    if a.json {
+        println!("{}", serde_json::to_string(&r).unwrap_or_default());
+        return Ok(());
+    }
+    println!(
+        "exported {} -> {} ({:?}, K={} d={})",
+        a.run.display(),
+        a.out.display(),
+        a.quant,
+        r.classes,
+        r.dim
+    );
+    println!(
+        "  flash       {} bytes (the model file; the prototypes are read in place)",
+        r.flash_bytes
+    );
+    println!(
+        "  RAM         {} bytes to classify one embedding (int8 copy of it + best class/score)",
+        r.ram_bytes
+    );
+    println!(
+        "  test top-1  f32 {:.2} %  int8 {:.2} %  (one int8 step per prototype: {:.2} %)",
+        r.f32_top1, r.int8_top1, r.int8_per_prototype_top1
+    );
+    println!(
+        "  int8 vs f32 {} of {} predictions differ; core vs host int8 simulation: {} mismatches",
+        r.int8_vs_f32_disagreements, r.examples, r.core_mismatches
+    );
+    if let Some(f) = &a.features {
+        println!("  features    {}", f.display());
+    }
+    if let Some(f) = &a.rust {
+        println!("  rust        {}", f.display());
+    }
+    if r.core_mismatches > 0 {
+        return Err(Error::Numerical(format!(
+            "the core disagrees with the host on {} predictions",
+            r.core_mismatches
+        )));
+    }
+    Ok(())
 }
 
 fn train_cmd(device: DeviceChoice, a: TrainArgs) -> Result<()> {
@@ -164,15 +242,9 @@ fn train_cmd(device: DeviceChoice, a: TrainArgs) -> Result<()> {
         pb.suspend(|| eprintln!("{line}"));
     })?;
     pb.finish_and_clear();
-    let info = read_info(&run)?;
+    let info = train::read_info(&run)?;
     print_summary(&cfg, &info, &summary, &run);
     Ok(())
-}
-
-fn read_info(run: &Path) -> Result<RunInfo> {
-    let p = run.join("dataset.json");
-    let text = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
-    serde_json::from_slice(&text).map_err(|e| Error::format(&p, e.to_string()))
 }
 
 fn print_summary(cfg: &TrainConfig, info: &RunInfo, s: &Summary, run: &Path) {
@@ -215,50 +287,16 @@ fn print_summary(cfg: &TrainConfig, info: &RunInfo, s: &Summary, run: &Path) {
     );
 }
 
-/// Rebuilds a run's model and its class prototypes from its directory.
-fn load_run(
-    run: &Path,
-    dev: &burn::prelude::Device,
-    data: Option<&str>,
-) -> Result<(train::Setup, Model, Option<Vec<f32>>, RunInfo)> {
-    let mut cfg = TrainConfig::from_file(&run.join("config.toml"))?;
-    if let Some(d) = data {
-        cfg.data = d.to_string();
-    }
-    let setup = train::prepare(&cfg, dev, Some(run))?;
-    let info = read_info(run)?;
-    if setup.classes() != info.classes.len() {
-        return Err(Error::arg(
-            "--data",
-            &cfg.data,
-            format!("a dataset with the run's {} classes", info.classes.len()),
-        ));
-    }
-    let model = Model::new(&setup.spec, info.shape, dev)?;
-    let (model, state) = train::checkpoint::load_model(run, model)?;
-    let cp = setup.protos.as_ref().map(|p| {
-        state
-            .sigma
-            .iter()
-            .flat_map(|&j| {
-                p[j as usize * cfg.dim..(j as usize + 1) * cfg.dim]
-                    .iter()
-                    .copied()
-            })
-            .collect()
-    });
-    Ok((setup, model, cp, info))
-}
-
 fn eval_cmd(device: DeviceChoice, a: &EvalArgs) -> Result<()> {
     let (dev, _) = device::select(device)?;
-    let (setup, model, cp, info) = load_run(&a.run, &dev, a.data.as_deref())?;
+    let r = train::load_run(&a.run, &dev, a.data.as_deref())?;
+    let k = r.setup.classes();
     let (e, _) = train::evaluate(
-        &model,
-        &setup.data.test,
-        info.shape,
-        setup.classes(),
-        cp.as_deref(),
+        &r.model,
+        &r.setup.data.test,
+        r.info.shape,
+        k,
+        r.class_protos.as_deref(),
         &dev,
     )?;
     if a.json {
@@ -268,7 +306,7 @@ fn eval_cmd(device: DeviceChoice, a: &EvalArgs) -> Result<()> {
             "{}: {} test examples of {}",
             a.run.display(),
             e.examples,
-            setup.data.name
+            r.setup.data.name
         );
         println!(
             "  test top-1 {:.2} %  top-5 {:.2} %  ECE {:.2} %",
@@ -280,20 +318,20 @@ fn eval_cmd(device: DeviceChoice, a: &EvalArgs) -> Result<()> {
 
 fn predict_cmd(device: DeviceChoice, a: &PredictArgs) -> Result<()> {
     let (dev, _) = device::select(device)?;
-    let info = read_info(&a.run)?;
+    let info = train::read_info(&a.run)?;
     let inputs = crate::predict::read_inputs(&a.input, &info)?;
-    let (setup, model, cp, _) = load_run(&a.run, &dev, None)?;
-    let n = inputs.names.len();
+    let r = train::load_run(&a.run, &dev, None)?;
     let split = crate::data::Split {
+        y: vec![0; inputs.names.len()],
         x: inputs.x,
-        y: vec![0; n],
     };
+    let k = r.setup.classes();
     let (_, preds) = train::evaluate(
-        &model,
+        &r.model,
         &split,
         info.shape,
-        setup.classes(),
-        cp.as_deref(),
+        k,
+        r.class_protos.as_deref(),
         &dev,
     )?;
     for (name, p) in inputs.names.iter().zip(preds) {

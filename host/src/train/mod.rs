@@ -293,6 +293,82 @@ pub fn evaluate(
     Ok((acc.finish(), preds))
 }
 
+/// L2-normalised embeddings (`len × d`) of `split` under `model` (inference mode).
+pub fn embeddings(model: &Model, split: &Split, s: Shape, device: &Device) -> Result<Vec<f32>> {
+    let f = s.features();
+    let mut out = Vec::new();
+    let idx: Vec<usize> = (0..split.len()).collect();
+    for chunk in idx.chunks(512) {
+        let x = tensor_x(
+            split.x[chunk[0] * f..(chunk[chunk.len() - 1] + 1) * f].to_vec(),
+            chunk.len(),
+            s,
+            device,
+        );
+        out.extend(read_vec(l2_normalize(model.embed(x)))?);
+    }
+    Ok(out)
+}
+
+/// A trained run, loaded: its setup, model (last checkpoint), class-ordered prototypes
+/// `P[σ]` (`K × d`, none for `psc`), σ and static facts.
+pub struct LoadedRun {
+    /// Config and data.
+    pub setup: Setup,
+    /// The network in inference mode.
+    pub model: Model,
+    /// `P[σ]`, class order.
+    pub class_protos: Option<Vec<f32>>,
+    /// σ of the last checkpoint.
+    pub sigma: Vec<u32>,
+    /// `dataset.json`.
+    pub info: RunInfo,
+}
+
+/// Reads `RUN/dataset.json`.
+pub fn read_info(run: &Path) -> Result<RunInfo> {
+    let p = run.join("dataset.json");
+    let text = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+    serde_json::from_slice(&text).map_err(|e| Error::format(&p, e.to_string()))
+}
+
+/// Loads a run's last checkpoint; `data` replaces the run's dataset spec (same classes needed).
+pub fn load_run(run: &Path, device: &Device, data: Option<&str>) -> Result<LoadedRun> {
+    let mut cfg = TrainConfig::from_file(&run.join("config.toml"))?;
+    if let Some(d) = data {
+        cfg.data = d.to_string();
+    }
+    let setup = prepare(&cfg, device, Some(run))?;
+    let info = read_info(run)?;
+    if setup.classes() != info.classes.len() {
+        return Err(Error::arg(
+            "--data",
+            &cfg.data,
+            format!("a dataset with the run's {} classes", info.classes.len()),
+        ));
+    }
+    let model = Model::new(&setup.spec, info.shape, device)?;
+    let (model, state) = checkpoint::load_model(run, model)?;
+    let class_protos = setup.protos.as_ref().map(|p| {
+        state
+            .sigma
+            .iter()
+            .flat_map(|&j| {
+                p[j as usize * cfg.dim..(j as usize + 1) * cfg.dim]
+                    .iter()
+                    .copied()
+            })
+            .collect()
+    });
+    Ok(LoadedRun {
+        setup,
+        model,
+        class_protos,
+        sigma: state.sigma,
+        info,
+    })
+}
+
 /// The initial σ: a seeded random choice of K of the M prototypes (shared by `dl2pa` and `fixed`
 /// at the same seed, so the two are paired); the identity for `etf`.
 fn initial_sigma(cfg: &TrainConfig, k: usize, m: usize) -> Vec<u32> {

@@ -1,0 +1,95 @@
+//! The framing shared by model (`DL2P`) and feature (`DL2F`) files:
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | magic |
+//! | 4 | 2 | format version, u16 LE |
+//! | 6 | 2 | feature flags, u16 LE (a reader refuses bits it does not know) |
+//! | 8 | 4 | body length `n`, u32 LE |
+//! | 12 | n | body (postcard) |
+//! | 12 + n | 4 | CRC-32/ISO-HDLC of bytes `0 .. 12 + n`, u32 LE |
+//!
+//! Nothing may follow. Every check happens before the body is decoded.
+
+use crc::{CRC_32_ISO_HDLC, Crc};
+
+use crate::error::{Error, Result};
+
+/// Bytes before the body.
+pub const HEADER: usize = 12;
+/// Bytes after the body.
+pub const TRAILER: usize = 4;
+
+const CRC32: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
+
+/// CRC-32 (ISO-HDLC, as zlib and PNG) of `bytes`.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    CRC32.checksum(bytes)
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// Checks the framing and returns `(flags, body)`.
+pub fn open<'a>(
+    bytes: &'a [u8],
+    magic: &[u8; 4],
+    version: u16,
+    known_flags: u16,
+) -> Result<(u16, &'a [u8])> {
+    if bytes.len() < HEADER + TRAILER {
+        return Err(Error::Format {
+            what: "truncated header",
+        });
+    }
+    if &bytes[..4] != magic {
+        return Err(Error::Format {
+            what: "wrong magic",
+        });
+    }
+    if u16_at(bytes, 4) != version {
+        return Err(Error::Format {
+            what: "unsupported format version",
+        });
+    }
+    let flags = u16_at(bytes, 6);
+    if flags & !known_flags != 0 {
+        return Err(Error::Format {
+            what: "unknown feature flag",
+        });
+    }
+    let len = u32_at(bytes, 8) as usize;
+    let end = HEADER.checked_add(len).ok_or(Error::Format {
+        what: "body length overflows",
+    })?;
+    if bytes.len() != end + TRAILER {
+        return Err(Error::Format {
+            what: "length does not match the header (truncated or trailing bytes)",
+        });
+    }
+    if crc32(&bytes[..end]) != u32_at(bytes, end) {
+        return Err(Error::Format {
+            what: "checksum mismatch",
+        });
+    }
+    Ok((flags, &bytes[HEADER..end]))
+}
+
+/// Frames `body` (host side).
+#[cfg(feature = "alloc")]
+pub fn seal(magic: &[u8; 4], version: u16, flags: u16, body: &[u8]) -> alloc::vec::Vec<u8> {
+    let mut out = alloc::vec::Vec::with_capacity(HEADER + body.len() + TRAILER);
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&flags.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(body);
+    let crc = crc32(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}

@@ -1,0 +1,426 @@
+//! `.dl2p` model files: class-ordered prototypes (int8 or f32), σ, optional class names.
+
+use serde::{Deserialize, Serialize};
+
+use super::container;
+use crate::MAX_CLASSES;
+use crate::classify::{Classify, Prediction};
+use crate::error::{Error, Result};
+use crate::prototypes::{UNIT_TOLERANCE, check_sizes};
+use crate::quant::{PrototypesI8Ref, quantize};
+use crate::sphere::{dot_le, try_norm};
+
+/// Magic of model files.
+pub const MODEL_MAGIC: [u8; 4] = *b"DL2P";
+/// The format version this crate reads and writes.
+pub const MODEL_VERSION: u16 = 1;
+/// Flag bit: the body carries class names.
+const FLAG_NAMES: u16 = 1;
+const KNOWN_FLAGS: u16 = FLAG_NAMES;
+
+/// How the prototypes are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Quant {
+    /// IEEE-754 f32, little-endian.
+    F32,
+    /// Symmetric int8 in [−127, 127]; a value `q` stands for `q · step`.
+    Int8 {
+        /// Real value of one integer unit (one for the whole set).
+        step: f32,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Body<'a> {
+    classes: u32,
+    dim: u32,
+    quant: Quant,
+    #[serde(borrow)]
+    prototypes: &'a [u8],
+    num_prototypes: u32,
+    #[serde(borrow)]
+    sigma: &'a [u8],
+    #[serde(borrow)]
+    class_names: Option<&'a str>,
+}
+
+/// Entry point of the format: `Model::from_bytes`.
+pub struct Model;
+
+impl Model {
+    /// Parses and validates a model, borrowing from `bytes` (no copy, no allocation).
+    ///
+    /// Checks, in order: magic, version, flags, length, CRC-32, the postcard body (nothing
+    /// left over), sizes (`1..=65 535` classes, `1..=4 096` dims), prototype bytes (length; int8:
+    /// no −128 and a finite positive step; f32: finite unit rows), σ (one entry per class, each
+    /// below the number of prototypes, no two equal — an `O(K²)` check) and the class names
+    /// (exactly `K`, present iff flagged). Work is bounded by `O(len + K²)`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "alloc")] {
+    /// use dl2pa_core::format::{Model, ModelBuilder};
+    /// let bytes = ModelBuilder::int8(&[127, 0, 0, 127, -127, 0], 1.0 / 127.0, 3, 2).sigma(&[2, 0, 1], 3).to_bytes();
+    /// let model = Model::from_bytes(&bytes)?;
+    /// assert_eq!((model.classes(), model.dim()), (3, 2));
+    /// let mut scratch = [0i8; 2];
+    /// assert_eq!(model.classify(&[-1.0, 0.1], &mut scratch)?.class, 2);
+    /// # }
+    /// # Ok::<(), dl2pa_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Format`] naming the first failed check.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ModelRef<'_>> {
+        let (flags, body) = container::open(bytes, &MODEL_MAGIC, MODEL_VERSION, KNOWN_FLAGS)?;
+        let (b, rest): (Body<'_>, &[u8]) =
+            postcard::take_from_bytes(body).map_err(|_| Error::Format {
+                what: "body does not decode",
+            })?;
+        if !rest.is_empty() {
+            return Err(Error::Format {
+                what: "trailing bytes in the body",
+            });
+        }
+        let (k, d) = (b.classes as usize, b.dim as usize);
+        check_sizes(k, d).map_err(|_| Error::Format {
+            what: "classes or dim out of range",
+        })?;
+        let n = k * d;
+        match b.quant {
+            Quant::Int8 { step } => {
+                if b.prototypes.len() != n {
+                    return Err(Error::Format {
+                        what: "int8 prototypes: length is not classes x dim",
+                    });
+                }
+                if !(step.is_finite() && step > 0.0) {
+                    return Err(Error::Format {
+                        what: "int8 step is not finite and positive",
+                    });
+                }
+                if b.prototypes.contains(&0x80) {
+                    return Err(Error::Format {
+                        what: "int8 value -128 outside the symmetric range",
+                    });
+                }
+            }
+            Quant::F32 => {
+                if b.prototypes.len() != 4 * n {
+                    return Err(Error::Format {
+                        what: "f32 prototypes: length is not 4 x classes x dim",
+                    });
+                }
+                for row in b.prototypes.chunks_exact(4 * d) {
+                    let mut sq = 0.0f32;
+                    for v in row.chunks_exact(4) {
+                        let v = f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+                        if !v.is_finite() {
+                            return Err(Error::Format {
+                                what: "f32 prototype value is not finite",
+                            });
+                        }
+                        sq += v * v;
+                    }
+                    if (sq - 1.0).abs() > UNIT_TOLERANCE {
+                        return Err(Error::Format {
+                            what: "f32 prototype is not a unit vector",
+                        });
+                    }
+                }
+            }
+        }
+        let m = b.num_prototypes as usize;
+        if m < k || m > MAX_CLASSES {
+            return Err(Error::Format {
+                what: "number of prototypes is below classes or above 65 535",
+            });
+        }
+        if b.sigma.len() != 4 * k {
+            return Err(Error::Format {
+                what: "sigma: length is not 4 x classes",
+            });
+        }
+        let sigma_at = |c: usize| {
+            u32::from_le_bytes([
+                b.sigma[4 * c],
+                b.sigma[4 * c + 1],
+                b.sigma[4 * c + 2],
+                b.sigma[4 * c + 3],
+            ])
+        };
+        for c in 0..k {
+            let s = sigma_at(c);
+            if s as usize >= m {
+                return Err(Error::Format {
+                    what: "sigma entry is not a prototype index",
+                });
+            }
+            if (0..c).any(|e| sigma_at(e) == s) {
+                return Err(Error::Format {
+                    what: "sigma maps two classes to one prototype",
+                });
+            }
+        }
+        match (flags & FLAG_NAMES != 0, b.class_names) {
+            (true, Some(names)) => {
+                if names.split('\n').count() != k {
+                    return Err(Error::Format {
+                        what: "class names: count is not classes",
+                    });
+                }
+            }
+            (false, None) => {}
+            _ => {
+                return Err(Error::Format {
+                    what: "class names present without their flag, or flagged but absent",
+                });
+            }
+        }
+        Ok(ModelRef {
+            classes: k,
+            dim: d,
+            quant: b.quant,
+            prototypes: b.prototypes,
+            num_prototypes: m,
+            sigma: b.sigma,
+            names: b.class_names,
+            bytes: bytes.len(),
+        })
+    }
+}
+
+/// A validated model borrowing the file's bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct ModelRef<'a> {
+    classes: usize,
+    dim: usize,
+    quant: Quant,
+    prototypes: &'a [u8],
+    num_prototypes: usize,
+    sigma: &'a [u8],
+    names: Option<&'a str>,
+    bytes: usize,
+}
+
+impl<'a> ModelRef<'a> {
+    /// Classes `K`.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// Embedding dimension `d`.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Storage of the prototypes.
+    pub fn quant(&self) -> Quant {
+        self.quant
+    }
+
+    /// Prototypes the assignment chose from (`M ≥ K`).
+    pub fn num_prototypes(&self) -> usize {
+        self.num_prototypes
+    }
+
+    /// σ(`class`): the index of the class's prototype in the original set (provenance).
+    ///
+    /// # Panics
+    /// If `class >= classes()`.
+    pub fn sigma(&self, class: usize) -> u32 {
+        let s = &self.sigma[4 * class..4 * class + 4];
+        u32::from_le_bytes([s[0], s[1], s[2], s[3]])
+    }
+
+    /// The name of `class`, if the file has names.
+    pub fn class_name(&self, class: usize) -> Option<&'a str> {
+        self.names.and_then(|n| n.split('\n').nth(class))
+    }
+
+    /// The int8 prototypes in class order (int8 models only).
+    pub fn int8(&self) -> Option<PrototypesI8Ref<'a>> {
+        match self.quant {
+            Quant::Int8 { step } => {
+                let q: &'a [i8] = bytemuck::cast_slice(self.prototypes);
+                PrototypesI8Ref::new(q, self.classes, self.dim, step).ok()
+            }
+            Quant::F32 => None,
+        }
+    }
+
+    /// Classifies an already quantised embedding (int8 models; `None` for f32 models).
+    ///
+    /// # Errors
+    /// As [`Classify::classify`].
+    pub fn classify_i8(&self, qx: &[i8]) -> Option<Result<Prediction<i32>>> {
+        self.int8().map(|p| p.classify(qx))
+    }
+
+    /// Classifies an f32 embedding: int8 models quantise it into `scratch` (at least `dim()`
+    /// long; unused by f32 models) with its own step (`max|x|/127`) and take the integer
+    /// argmax; f32 models take the cosine argmax. The score is the class's cosine estimate.
+    ///
+    /// # Errors
+    /// [`Error::Length`] for a wrong `x.len()` or a short `scratch`, [`Error::ZeroVector`],
+    /// [`Error::NotFinite`].
+    pub fn classify(&self, x: &[f32], scratch: &mut [i8]) -> Result<Prediction<f32>> {
+        if x.len() != self.dim {
+            return Err(Error::Length {
+                what: "input",
+                expected: self.dim,
+                got: x.len(),
+            });
+        }
+        match self.quant {
+            Quant::Int8 { step } => {
+                let got = scratch.len();
+                let qx = scratch.get_mut(..self.dim).ok_or(Error::Length {
+                    what: "scratch",
+                    expected: self.dim,
+                    got,
+                })?;
+                let xstep = quantize(x, qx)?;
+                let p = self.int8().ok_or(Error::Format {
+                    what: "int8 prototypes",
+                })?;
+                let best = p.classify(qx)?;
+                let n = try_norm(x)?;
+                Ok(Prediction {
+                    class: best.class,
+                    score: best.score as f32 * step * xstep / n,
+                })
+            }
+            Quant::F32 => F32Le {
+                bytes: self.prototypes,
+                dim: self.dim,
+                classes: self.classes,
+            }
+            .classify(x),
+        }
+    }
+
+    /// Size of the model file in bytes (what it occupies in flash when embedded).
+    pub fn flash_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// RAM to classify one f32 embedding besides the input itself: the `scratch` of
+    /// [`ModelRef::classify`] (`d` bytes, int8 models) and the running best (class, score),
+    /// 8 bytes. The prototypes stay where the file is (flash).
+    pub fn ram_bytes(&self) -> usize {
+        match self.quant {
+            Quant::Int8 { .. } => self.dim + 8,
+            Quant::F32 => 8,
+        }
+    }
+}
+
+/// f32 prototypes read in place from little-endian bytes (the file need not be aligned).
+struct F32Le<'a> {
+    bytes: &'a [u8],
+    dim: usize,
+    classes: usize,
+}
+
+impl Classify for F32Le<'_> {
+    type Input = f32;
+    type Score = f32;
+    fn classes(&self) -> usize {
+        self.classes
+    }
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn for_each_score(&self, x: &[f32], mut f: impl FnMut(usize, f32)) -> Result<()> {
+        let n = try_norm(x)?;
+        for (k, row) in self.bytes.chunks_exact(4 * self.dim).enumerate() {
+            f(k, dot_le(row, x) / n);
+        }
+        Ok(())
+    }
+}
+
+/// Writes model files (host side).
+#[cfg(feature = "alloc")]
+pub struct ModelBuilder {
+    classes: usize,
+    dim: usize,
+    quant: Quant,
+    prototypes: alloc::vec::Vec<u8>,
+    num_prototypes: usize,
+    sigma: alloc::vec::Vec<u8>,
+    names: Option<alloc::string::String>,
+}
+
+#[cfg(feature = "alloc")]
+impl ModelBuilder {
+    /// An int8 model: `q` holds `classes × dim` values in class order, `step` their unit.
+    /// σ defaults to the identity.
+    pub fn int8(q: &[i8], step: f32, classes: usize, dim: usize) -> Self {
+        Self::new(
+            bytemuck::cast_slice(q).to_vec(),
+            Quant::Int8 { step },
+            classes,
+            dim,
+        )
+    }
+
+    /// An f32 model: `p` holds `classes × dim` unit rows in class order.
+    pub fn f32(p: &[f32], classes: usize, dim: usize) -> Self {
+        Self::new(
+            p.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            Quant::F32,
+            classes,
+            dim,
+        )
+    }
+
+    fn new(prototypes: alloc::vec::Vec<u8>, quant: Quant, classes: usize, dim: usize) -> Self {
+        let sigma = (0..classes as u32).flat_map(|c| c.to_le_bytes()).collect();
+        ModelBuilder {
+            classes,
+            dim,
+            quant,
+            prototypes,
+            num_prototypes: classes,
+            sigma,
+            names: None,
+        }
+    }
+
+    /// σ (class → prototype index) out of `num_prototypes` prototypes.
+    pub fn sigma(mut self, sigma: &[u32], num_prototypes: usize) -> Self {
+        self.sigma = sigma.iter().flat_map(|c| c.to_le_bytes()).collect();
+        self.num_prototypes = num_prototypes;
+        self
+    }
+
+    /// Class names (must not contain a newline).
+    pub fn names<S: AsRef<str>>(mut self, names: &[S]) -> Self {
+        let mut s = alloc::string::String::new();
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                s.push('\n');
+            }
+            s.push_str(n.as_ref());
+        }
+        self.names = Some(s);
+        self
+    }
+
+    /// The file's bytes. Run [`Model::from_bytes`] on them to validate.
+    pub fn to_bytes(&self) -> alloc::vec::Vec<u8> {
+        let body = Body {
+            classes: self.classes as u32,
+            dim: self.dim as u32,
+            quant: self.quant,
+            prototypes: &self.prototypes,
+            num_prototypes: self.num_prototypes as u32,
+            sigma: &self.sigma,
+            class_names: self.names.as_deref(),
+        };
+        let encoded = postcard::to_allocvec(&body).unwrap_or_default();
+        let flags = if self.names.is_some() { FLAG_NAMES } else { 0 };
+        container::seal(&MODEL_MAGIC, MODEL_VERSION, flags, &encoded)
+    }
+}

@@ -1,0 +1,218 @@
+//! The model and feature formats: round trips, every truncation and every single-bit flip
+//! rejected, each validation rule with a correct checksum, and the f32 byte path equal to the
+//! slice path bit for bit.
+
+use dl2pa_core::format::{Features, FeaturesBuilder, Model, ModelBuilder, Quant, crc32};
+use dl2pa_core::quant::{quantize, quantize_with, step_for};
+use dl2pa_core::sphere::{dot, dot_le};
+use dl2pa_core::{Classify, Error, PrototypesI8Ref, PrototypesRef};
+use proptest::prelude::*;
+
+fn unit_rows(k: usize, d: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut p: Vec<f32> = (0..k * d)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
+        })
+        .collect();
+    for r in p.chunks_exact_mut(d) {
+        dl2pa_core::sphere::try_normalize(r).unwrap();
+    }
+    p
+}
+
+fn int8_model() -> Vec<u8> {
+    let p = unit_rows(5, 7, 1);
+    let step = step_for(p.iter().fold(0.0f32, |a, v| a.max(v.abs()))).unwrap();
+    let mut q = vec![0i8; p.len()];
+    quantize_with(&p, step, &mut q).unwrap();
+    ModelBuilder::int8(&q, step, 5, 7)
+        .sigma(&[3, 0, 5, 1, 2], 6)
+        .names(&["a", "b", "c", "d", "e"])
+        .to_bytes()
+}
+
+#[test]
+fn int8_round_trip_and_classification_match_the_slice_path() {
+    let bytes = int8_model();
+    let m = Model::from_bytes(&bytes).unwrap();
+    assert_eq!((m.classes(), m.dim(), m.num_prototypes()), (5, 7, 6));
+    assert_eq!(
+        (0..5).map(|c| m.sigma(c)).collect::<Vec<_>>(),
+        vec![3, 0, 5, 1, 2]
+    );
+    assert_eq!(m.class_name(2), Some("c"));
+    assert_eq!(m.flash_bytes(), bytes.len());
+    assert_eq!(m.ram_bytes(), 7 + 8);
+    let Quant::Int8 { step } = m.quant() else {
+        panic!("int8 expected")
+    };
+    let p = m.int8().unwrap();
+    let reference = PrototypesI8Ref::new(p.as_slice(), 5, 7, step).unwrap();
+    let mut scratch = [0i8; 7];
+    for x in unit_rows(50, 7, 9).chunks_exact(7) {
+        let mut qx = [0i8; 7];
+        quantize(x, &mut qx).unwrap();
+        assert_eq!(
+            m.classify_i8(&qx).unwrap().unwrap(),
+            reference.classify(&qx).unwrap()
+        );
+        assert_eq!(
+            m.classify(x, &mut scratch).unwrap().class,
+            reference.classify(&qx).unwrap().class
+        );
+    }
+}
+
+#[test]
+fn f32_round_trip_matches_prototypes_ref_bit_for_bit() {
+    let p = unit_rows(9, 13, 2);
+    let bytes = ModelBuilder::f32(&p, 9, 13).to_bytes();
+    let m = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(m.quant(), Quant::F32);
+    let r = PrototypesRef::new(&p, 9, 13).unwrap();
+    for x in unit_rows(40, 13, 3).chunks_exact(13) {
+        let a = m.classify(x, &mut []).unwrap();
+        let b = r.classify(x).unwrap();
+        assert_eq!((a.class, a.score.to_bits()), (b.class, b.score.to_bits()));
+    }
+}
+
+#[test]
+fn every_truncation_and_every_bit_flip_is_rejected() {
+    for bytes in [
+        int8_model(),
+        ModelBuilder::f32(&unit_rows(4, 3, 5), 4, 3).to_bytes(),
+    ] {
+        assert!(Model::from_bytes(&bytes).is_ok());
+        for len in 0..bytes.len() {
+            assert!(
+                Model::from_bytes(&bytes[..len]).is_err(),
+                "truncated to {len} bytes"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Model::from_bytes(&longer).is_err());
+        for byte in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut b = bytes.clone();
+                b[byte] ^= 1 << bit;
+                assert!(
+                    Model::from_bytes(&b).is_err(),
+                    "flip of bit {bit} in byte {byte}"
+                );
+            }
+        }
+    }
+}
+
+/// Rewrites the header field at `at` and re-seals the checksum, so only that check can fail.
+fn patched(bytes: &[u8], at: usize, value: &[u8]) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    b[at..at + value.len()].copy_from_slice(value);
+    let end = b.len() - 4;
+    let crc = crc32(&b[..end]);
+    b[end..].copy_from_slice(&crc.to_le_bytes());
+    b
+}
+
+#[test]
+fn each_rule_is_checked_even_with_a_valid_checksum() {
+    let good = int8_model();
+    let what = |b: &[u8]| match Model::from_bytes(b) {
+        Err(Error::Format { what }) => what,
+        other => panic!("expected a format error, got {other:?}"),
+    };
+    assert_eq!(what(&patched(&good, 0, b"XXXX")), "wrong magic");
+    assert_eq!(
+        what(&patched(&good, 4, &2u16.to_le_bytes())),
+        "unsupported format version"
+    );
+    assert_eq!(
+        what(&patched(&good, 6, &0x8001u16.to_le_bytes())),
+        "unknown feature flag"
+    );
+    assert!(what(&patched(&good, 6, &0u16.to_le_bytes())).contains("flag"));
+    let q = [127i8, 0, 0, 127];
+    let sig = |s: &[u32], m: usize| {
+        ModelBuilder::int8(&q, 1.0 / 127.0, 2, 2)
+            .sigma(s, m)
+            .to_bytes()
+    };
+    assert_eq!(
+        what(&sig(&[1, 1], 2)),
+        "sigma maps two classes to one prototype"
+    );
+    assert_eq!(
+        what(&sig(&[0, 2], 2)),
+        "sigma entry is not a prototype index"
+    );
+    assert_eq!(
+        what(&sig(&[0, 1], 1)),
+        "number of prototypes is below classes or above 65 535"
+    );
+    assert_eq!(
+        what(&ModelBuilder::int8(&[-128, 0, 0, 127], 0.01, 2, 2).to_bytes()),
+        "int8 value -128 outside the symmetric range"
+    );
+    assert_eq!(
+        what(&ModelBuilder::int8(&q, 0.0, 2, 2).to_bytes()),
+        "int8 step is not finite and positive"
+    );
+    assert_eq!(
+        what(&ModelBuilder::int8(&q, 1.0, 3, 2).to_bytes()),
+        "int8 prototypes: length is not classes x dim"
+    );
+    assert_eq!(
+        what(&ModelBuilder::int8(&q, 1.0, 2, 2).names(&["one"]).to_bytes()),
+        "class names: count is not classes"
+    );
+    assert_eq!(
+        what(&ModelBuilder::f32(&[1.0, 1.0], 1, 2).to_bytes()),
+        "f32 prototype is not a unit vector"
+    );
+    assert_eq!(
+        what(&ModelBuilder::f32(&[f32::NAN, 1.0], 1, 2).to_bytes()),
+        "f32 prototype value is not finite"
+    );
+    assert_eq!(
+        what(&ModelBuilder::int8(&[], 1.0, 0, 2).to_bytes()),
+        "classes or dim out of range"
+    );
+}
+
+#[test]
+fn features_round_trip_and_reject_corruption() {
+    let mut fb = FeaturesBuilder::new(3, 4);
+    fb.push(&[1, -2, 127], 0.5, 3, 2);
+    fb.push(&[0, 5, -127], 0.25, 0, 0);
+    let bytes = fb.to_bytes();
+    let f = Features::from_bytes(&bytes).unwrap();
+    assert_eq!((f.count(), f.dim(), f.classes()), (2, 3, 4));
+    assert_eq!(f.feature(0), &[1, -2, 127]);
+    assert_eq!((f.step(1), f.label(0), f.expected(0)), (0.25, 3, 2));
+    for len in 0..bytes.len() {
+        assert!(Features::from_bytes(&bytes[..len]).is_err());
+    }
+    let mut bad = FeaturesBuilder::new(3, 2);
+    bad.push(&[1, 2, 3], 1.0, 5, 0);
+    assert!(
+        Features::from_bytes(&bad.to_bytes()).is_err(),
+        "label out of range"
+    );
+}
+
+proptest! {
+    #[test]
+    fn dot_le_is_dot_bit_for_bit(v in proptest::collection::vec(-1e3f32..1e3, 0..70), w in proptest::collection::vec(-1e3f32..1e3, 70)) {
+        let w = &w[..v.len()];
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        prop_assert_eq!(dot_le(&bytes, w).to_bits(), dot(&v, w).to_bits());
+    }
+}

@@ -1,0 +1,74 @@
+//! Train → export → dl2pa-core: the core's predictions on the written int8 model equal the
+//! host's own int8 simulation on every test example, and int8 stays within 0.3 points of f32.
+
+use dl2pa::export::{QuantKind, export, simulate_int8};
+use dl2pa_core::format::{Features, Model, Quant};
+
+#[test]
+fn core_matches_host_on_every_example() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let cfg = dl2pa::train::config::TrainConfig {
+        dim: 8,
+        epochs: 6,
+        widths: vec![64],
+        ..Default::default()
+    };
+    dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |_| {}).unwrap();
+    let (mp, fp, rp) = (
+        dir.path().join("m.dl2p"),
+        dir.path().join("t.dl2f"),
+        dir.path().join("m.rs"),
+    );
+    let report = export(&run, &mp, QuantKind::Int8, Some(&fp), Some(&rp), &dev).unwrap();
+    assert_eq!(report.core_mismatches, 0);
+    assert!(
+        (report.f32_top1 - report.int8_top1).abs() <= 0.3,
+        "{report:?}"
+    );
+
+    let mb = std::fs::read(&mp).unwrap();
+    let fb = std::fs::read(&fp).unwrap();
+    let m = Model::from_bytes(&mb).unwrap();
+    let f = Features::from_bytes(&fb).unwrap();
+    assert_eq!(f.count(), report.examples);
+    let Quant::Int8 { .. } = m.quant() else {
+        panic!("int8 model expected")
+    };
+    let q = m.int8().unwrap();
+    for i in 0..f.count() {
+        let core = m.classify_i8(f.feature(i)).unwrap().unwrap().class;
+        let host = simulate_int8(q.as_slice(), m.classes(), f.feature(i));
+        assert_eq!(core, host, "example {i}");
+        assert_eq!(core, usize::from(f.expected(i)), "example {i}");
+    }
+    // The Rust export names the core's fixed-size type and every class.
+    let src = std::fs::read_to_string(&rp).unwrap();
+    assert!(src.contains("PrototypesI8<DIM, CLASSES>") && src.contains("CLASS_NAMES"));
+    assert_eq!(src.matches("\n    [").count(), m.classes());
+}
+
+#[test]
+fn psc_runs_cannot_be_exported() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dl2pa::train::config::TrainConfig {
+        method: dl2pa::train::config::Method::Psc,
+        epochs: 1,
+        widths: vec![16],
+        ..Default::default()
+    };
+    dl2pa::train::train(&cfg, &dev, dir.path(), false, None, &mut |_| {}).unwrap();
+    let err = export(
+        dir.path(),
+        &dir.path().join("m.dl2p"),
+        QuantKind::Int8,
+        None,
+        None,
+        &dev,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("psc run"), "{err}");
+}

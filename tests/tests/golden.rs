@@ -1,0 +1,116 @@
+//! Golden files (tests/golden): a model, its test embeddings and an assignment problem, written
+//! once by the host and checked in. If a change to the format or the kernels breaks them, these
+//! tests fail: bump the format version instead of silently changing old files' meaning.
+//! The firmware demo embeds the same files and must reach the same answers on a Cortex-M4F.
+//!
+//! Regenerate (after a deliberate format change):
+//! `cargo test -p dl2pa-tests --test golden -- --ignored regenerate --nocapture`
+
+use std::path::{Path, PathBuf};
+
+use dl2pa_core::assign::{Problem, Solver};
+use dl2pa_core::format::{Features, Model};
+
+fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("golden")
+        .join(name)
+}
+
+fn word(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+}
+
+#[test]
+fn golden_model_predicts_what_was_recorded() {
+    let mb = std::fs::read(golden("model.dl2p")).unwrap();
+    let fb = std::fs::read(golden("test.dl2f")).unwrap();
+    let m = Model::from_bytes(&mb).expect("the golden model still parses");
+    let f = Features::from_bytes(&fb).expect("the golden features still parse");
+    assert_eq!((m.classes(), m.dim()), (f.classes(), f.dim()));
+    let mut correct = 0;
+    for i in 0..f.count() {
+        let got = m.classify_i8(f.feature(i)).unwrap().unwrap().class;
+        assert_eq!(got, usize::from(f.expected(i)), "example {i}");
+        correct += usize::from(got == usize::from(f.label(i)));
+    }
+    assert!(
+        correct * 100 > 90 * f.count(),
+        "golden model accuracy fell: {correct}/{}",
+        f.count()
+    );
+}
+
+#[test]
+fn golden_assignment_is_solved_the_same_way() {
+    let b = std::fs::read(golden("assign.bin")).unwrap();
+    let (n, m) = (word(&b, 0) as usize, word(&b, 1) as usize);
+    let sim: Vec<f32> = (0..n * m)
+        .map(|k| f32::from_bits(word(&b, 2 + k)))
+        .collect();
+    let expected: Vec<u32> = (0..n).map(|i| word(&b, 2 + n * m + i)).collect();
+    let mut s = Solver::new();
+    assert_eq!(
+        s.solve(&Problem::maximize(&sim, n, m).unwrap())
+            .unwrap()
+            .assignment(),
+        &expected[..]
+    );
+}
+
+#[test]
+#[ignore = "rewrites tests/golden; run deliberately"]
+fn regenerate() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let cfg = dl2pa::train::config::TrainConfig {
+        dim: 16,
+        epochs: 15,
+        ..Default::default()
+    };
+    dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |l| eprintln!("{l}")).unwrap();
+    let r = dl2pa::export::export(
+        &run,
+        &golden("model.dl2p"),
+        dl2pa::export::QuantKind::Int8,
+        Some(&golden("test.dl2f")),
+        None,
+        &dev,
+    )
+    .unwrap();
+    eprintln!("{r:?}");
+    // The assignment problem the run last solved: its class means against its prototypes.
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("state.json")).unwrap()).unwrap();
+    let ema: Vec<f32> = state["ema"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let (protos, m, d) = dl2pa::prototypes::load(&run.join("prototypes.npy"), None).unwrap();
+    let n = ema.len() / d;
+    let sim: Vec<f32> = ema
+        .chunks_exact(d)
+        .flat_map(|mu| {
+            protos
+                .chunks_exact(d)
+                .map(move |p| dl2pa_core::sphere::dot(mu, p))
+        })
+        .collect();
+    let sigma = Solver::new()
+        .solve(&Problem::maximize(&sim, n, m).unwrap())
+        .unwrap()
+        .assignment()
+        .to_vec();
+    let mut out = Vec::new();
+    for v in [n as u32, m as u32]
+        .into_iter()
+        .chain(sim.iter().map(|x| x.to_bits()))
+        .chain(sigma)
+    {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(golden("assign.bin"), out).unwrap();
+}
