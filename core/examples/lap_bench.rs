@@ -3,7 +3,10 @@
 //! ```text
 //! lap_bench [--f64] <matrix.bin>              # driver protocol: stdout σ, stderr last line = seconds
 //! lap_bench --warm EPS [--f64] <matrix.bin>   # cold vs warm start after perturbing costs by EPS·U(-1,1)
+//! lap_bench --random N KIND [--f64]            # a generated N×N matrix (KIND uniform|cos16|cos64)
 //! ```
+//! `--random` needs no file (for machines without the benchmark's data); its generator is
+//! xorshift-based, so its matrices are not the driver's.
 //! The matrix is LAPMAT01 (f64, row-major), minimised. By default it is solved in f32 (rounded
 //! once, outside the timer), the kernel DL2PA uses; `--f64` solves it in f64. The timer covers
 //! validation and solve, not file reading or printing; `LAPBENCH_WARMUP=1` does one untimed
@@ -156,8 +159,59 @@ fn warm<T: FromF64>(n: usize, m: usize, data: &[f64], eps: f64) -> Result<(), St
     Ok(())
 }
 
+/// A deterministic N×N matrix like the driver's kinds: U[0,1), or −cos of unit vectors in R^16/R^64.
+fn random_matrix(n: usize, kind: &str) -> Result<Vec<f64>, String> {
+    let mut s = 0x2545_F491_4F6C_DD1Du64 ^ n as u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let d = match kind {
+        "uniform" => return Ok((0..n * n).map(|_| next()).collect()),
+        "cos16" => 16,
+        "cos64" => 64,
+        other => return Err(format!("unknown kind {other}: uniform, cos16 or cos64")),
+    };
+    let mut unit = |count: usize| {
+        let mut v: Vec<f64> = (0..count * d).map(|_| 2.0 * next() - 1.0).collect();
+        for r in v.chunks_exact_mut(d) {
+            let norm = r.iter().map(|x| x * x).sum::<f64>().sqrt();
+            r.iter_mut().for_each(|x| *x /= norm);
+        }
+        v
+    };
+    let (a, b) = (unit(n), unit(n));
+    Ok(a.chunks_exact(d)
+        .flat_map(|x| {
+            b.chunks_exact(d)
+                .map(move |y| -x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>())
+        })
+        .collect())
+}
+
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(k) = args.iter().position(|a| a == "--random") {
+        let n: usize = args
+            .get(k + 1)
+            .and_then(|s| s.parse().ok())
+            .ok_or("--random needs N")?;
+        let kind = args.get(k + 2).map_or("cos16", String::as_str);
+        let data = random_matrix(n, kind)?;
+        let t = Instant::now();
+        let r = if args.iter().any(|a| a == "--f64") {
+            protocol::<f64>(n, n, &data)
+        } else {
+            protocol::<f32>(n, n, &data)
+        };
+        eprintln!(
+            "random {kind} n={n}: total wall {:.3} s including printing",
+            t.elapsed().as_secs_f64()
+        );
+        return r;
+    }
     let use_f64 = args.iter().any(|a| a == "--f64");
     let eps = match args.iter().position(|a| a == "--warm") {
         Some(k) => Some(

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 pub use closed::{cross_polytope, simplex_etf};
 pub use optimise::{Schedule, optimise, random_init};
-pub use quality::{Quality, quality};
+pub use quality::{Quality, quality, quality_on};
 
 use crate::error::{Error, Result};
 
@@ -186,7 +186,12 @@ pub fn estimate(
             (p, steps, Some(loss))
         }
     };
-    let quality = quality(&data, k, d);
+    // The exact f64 measurement costs O(K² d) on one core; large sets are measured on the device.
+    let quality = if k * k * d > 1 << 31 {
+        quality_on(&data, k, d, device)?
+    } else {
+        quality(&data, k, d)
+    };
     Ok(Estimate {
         data,
         classes: k,

@@ -62,3 +62,47 @@ pub fn quality(p: &[f32], k: usize, d: usize) -> Quality {
         max_norm_error: norms.iter().map(|n| (n - 1.0).abs()).fold(0.0, f64::max),
     }
 }
+
+/// [`quality`] computed on `device` in f32 (for large K, where the `O(K² d)` host loop is slow):
+/// the Gram matrix and its reductions stay on the device; only scalars come back.
+pub fn quality_on(
+    p: &[f32],
+    k: usize,
+    d: usize,
+    device: &burn::prelude::Device,
+) -> crate::Result<Quality> {
+    use burn::prelude::*;
+    let t = Tensor::<2>::from_data(TensorData::new(p.to_vec(), [k, d]), device);
+    let norms = t.clone().square().sum_dim(1).sqrt();
+    let unit = t / norms.clone().clamp_min(1e-12);
+    let g = unit.clone().matmul(unit.transpose());
+    let off = Tensor::<2, Bool>::diag_mask([k, k], 0, device);
+    let for_max = g
+        .clone()
+        .mask_fill(off.clone().bool_not(), f32::NEG_INFINITY);
+    let for_min = g.clone().mask_fill(off.clone().bool_not(), f32::INFINITY);
+    let scalar = |x: Tensor<1>| -> crate::Result<f64> {
+        x.try_into_scalar::<f32>()
+            .map(f64::from)
+            .map_err(|e| crate::Error::Numerical(format!("reading a tensor: {e:?}")))
+    };
+    let max_cos = scalar(for_max.clone().max())?;
+    let min_cos = scalar(for_min.min())?;
+    let mean_max_cos = scalar(for_max.clone().max_dim(1).mean())?;
+    // log mean_{i≠j} exp(−2 |p_i − p_j|²) = log mean exp(4 cos − 4).
+    let logits = for_max * 4.0 - 4.0;
+    let m = logits.clone().max();
+    let lse = scalar(m.clone())? + scalar((logits - m.unsqueeze::<2>()).exp().sum())?.ln();
+    let paper_loss = lse - ((k * (k - 1)) as f64).ln();
+    let max_norm_error = scalar((norms - 1.0).abs().max())?;
+    let simplex_bound = -1.0 / (k as f64 - 1.0);
+    Ok(Quality {
+        max_cos,
+        min_cos,
+        mean_max_cos,
+        simplex_bound,
+        gap_to_simplex: max_cos - simplex_bound,
+        paper_loss,
+        max_norm_error,
+    })
+}
