@@ -264,6 +264,19 @@ fn print_summary(cfg: &TrainConfig, info: &RunInfo, s: &Summary, run: &Path) {
     println!("  test top-1  {:>6.2} %", e.top1);
     println!("  test top-5  {:>6.2} %", e.top5);
     println!("  ECE         {:>6.2} %", e.ece);
+    let g = &s.groups;
+    if g.classes[0] != info.classes.len() {
+        let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2} %"));
+        println!(
+            "  head/medium/tail  {} / {} / {}  ({} / {} / {} classes)",
+            f(g.head),
+            f(g.medium),
+            f(g.tail),
+            g.classes[0],
+            g.classes[1],
+            g.classes[2]
+        );
+    }
     if !s.sigma.is_empty() {
         println!(
             "  assignment  {} label moves in total; final σ (class -> prototype) {:?}",

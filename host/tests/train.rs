@@ -539,3 +539,70 @@ fn bad_input_is_one_line_and_exit_1() {
         "training loss became",
     );
 }
+
+#[test]
+fn long_tailed_runs_report_head_medium_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    for (method, extra) in [("dl2pa", vec!["--mixup", "1"]), ("psc", vec![])] {
+        let run = dir.path().join(method);
+        let mut args = vec![
+            "train",
+            "--method",
+            method,
+            "--imbalance",
+            "0.1",
+            "--epochs",
+            "3",
+            "--widths",
+            "32",
+            "--dim",
+            "3",
+            "-o",
+            run.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let out = ok(&args);
+        assert!(out.contains("head/medium/tail"), "{out}");
+        let m = metrics(&run);
+        let counts: Vec<u64> = m["final"]["train_counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        // digits' smallest training class has 139 examples: 139 → 14 from class 0 to class 9.
+        assert_eq!((counts[0], counts[9]), (139, 14), "{counts:?}");
+        assert!(counts.windows(2).all(|w| w[0] >= w[1]));
+        assert_eq!(m["final"]["group_classes"], serde_json::json!([2, 6, 2]));
+        assert!(m["final"]["tail"].as_f64().is_some());
+    }
+}
+
+#[test]
+fn long_tail_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r");
+    let r = r.to_str().unwrap();
+    fails(&["train", "--imbalance", "0", "-o", r], "--imbalance = 0");
+    fails(
+        &["train", "--imbalance", "1.5", "-o", r],
+        "--imbalance = 1.5",
+    );
+    fails(
+        &["train", "--imbalance", "0.001", "-o", r],
+        "leaves class 8 at least one example",
+    );
+    fails(&["train", "--mixup=-1", "-o", r], "--mixup = -1");
+    fails(
+        &[
+            "train",
+            "--imbalance",
+            "0.5",
+            "--class-order",
+            "0,1",
+            "-o",
+            r,
+        ],
+        "--class-order = 0,1",
+    );
+}

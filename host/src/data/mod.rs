@@ -17,6 +17,7 @@ mod csv;
 mod digits;
 mod folder;
 mod idx;
+pub mod longtail;
 
 pub use idx::{parse as parse_idx, read_maybe_gz};
 

@@ -154,6 +154,19 @@ train_config! {
     [value_enum] crop: Toggle = Toggle::Auto;
     /// Random horizontal flip [default: auto = on for colour images, else off]
     [value_enum] flip: Toggle = Toggle::Auto;
+    /// Long-tailed training set: keep n_max * RHO^(r/(K-1)) examples of the r-th class (1: balanced) [default: 1]
+    [value_name = "RHO"] imbalance: f64 = 1.0;
+    /// Which classes form the tail: index, reverse, random or a permutation like 3,1,0,2 [default: index]
+    [value_name = "ORDER"] class_order: String = "index".into();
+    /// Re-balance the loss: per-batch weights sqrt(gamma / n_c) for prototype methods, inverse class
+    /// frequency for psc [default: auto = on when --imbalance < 1]
+    [value_enum] balance: Toggle = Toggle::Auto;
+    /// Mixup with Beta(ALPHA, ALPHA) mixing weights (0: off); the class EMA sees the un-mixed inputs [default: 0]
+    [value_name = "ALPHA"] mixup: f64 = 0.0;
+    /// Classes with more training examples than this are "head" (many-shot) [default: 100]
+    [value_name = "N"] many_threshold: usize = 100;
+    /// Classes with fewer training examples than this are "tail" (few-shot) [default: 20]
+    [value_name = "N"] few_threshold: usize = 20;
     /// Seed of every random choice: initialisation, prototypes, batches, augmentation [default: 0]
     [] seed: u64 = 0;
     /// Evaluate every N epochs (the last epoch always) [default: 1]
@@ -202,6 +215,20 @@ impl TrainConfig {
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
             return Err(Error::arg("--weight-decay", self.weight_decay, ">= 0"));
+        }
+        if !(self.imbalance > 0.0 && self.imbalance <= 1.0) {
+            return Err(Error::arg(
+                "--imbalance",
+                self.imbalance,
+                "a ratio in (0, 1]",
+            ));
+        }
+        if !(self.mixup.is_finite() && self.mixup >= 0.0) {
+            return Err(Error::arg(
+                "--mixup",
+                self.mixup,
+                "alpha >= 0 (0 turns mixup off)",
+            ));
         }
         if self.widths.contains(&0) {
             return Err(Error::arg(

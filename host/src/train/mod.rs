@@ -48,6 +48,8 @@ pub struct Setup {
     pub spec: ModelSpec,
     /// Augmentation of training images.
     pub augment: Augment,
+    /// Training examples per class (after `--train-limit` and `--imbalance`).
+    pub train_counts: Vec<usize>,
 }
 
 impl Setup {
@@ -113,6 +115,13 @@ pub fn prepare(cfg: &TrainConfig, device: &Device, run: Option<&Path>) -> Result
         }
     }
     let k = data.classes.len();
+    if cfg.imbalance < 1.0 {
+        let order = data::longtail::class_order(&cfg.class_order, k, cfg.seed)?;
+        let keep = data::longtail::profile(&data.train.counts(k), cfg.imbalance, &order)?;
+        data.train =
+            data::longtail::subsample(&data.train, data.shape.features(), &keep, cfg.split_seed);
+    }
+    let train_counts = data.train.counts(k);
     if k > dl2pa_core::MAX_CLASSES {
         return Err(Error::arg(
             "classes",
@@ -182,6 +191,7 @@ pub fn prepare(cfg: &TrainConfig, device: &Device, run: Option<&Path>) -> Result
         classifier: (cfg.method == Method::Psc).then_some(k),
     };
     Ok(Setup {
+        train_counts,
         cfg: cfg.clone(),
         data,
         protos,
@@ -190,11 +200,51 @@ pub fn prepare(cfg: &TrainConfig, device: &Device, run: Option<&Path>) -> Result
     })
 }
 
+/// Accuracy by training-set frequency: head (many-shot, more than `--many-threshold` training
+/// examples), tail (few-shot, fewer than `--few-threshold`), medium otherwise. Each is the mean
+/// of its classes' test accuracies (`None` when no class falls in the group).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Groups {
+    /// Head accuracy, percent.
+    pub head: Option<f64>,
+    /// Medium accuracy, percent.
+    pub medium: Option<f64>,
+    /// Tail accuracy, percent.
+    pub tail: Option<f64>,
+    /// Classes in each group.
+    pub classes: [usize; 3],
+}
+
+/// Splits per-class accuracies into [`Groups`] by training counts.
+pub fn groups(per_class: &[f64], counts: &[usize], many: usize, few: usize) -> Groups {
+    let mut acc = [(0.0, 0usize); 3];
+    for (&a, &n) in per_class.iter().zip(counts) {
+        let g = if n > many {
+            0
+        } else if n < few {
+            2
+        } else {
+            1
+        };
+        acc[g].0 += a;
+        acc[g].1 += 1;
+    }
+    let mean = |(s, n): (f64, usize)| (n > 0).then(|| s / n as f64);
+    Groups {
+        head: mean(acc[0]),
+        medium: mean(acc[1]),
+        tail: mean(acc[2]),
+        classes: [acc[0].1, acc[1].1, acc[2].1],
+    }
+}
+
 /// What a finished run reports.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
     /// Final test metrics.
     pub eval: Eval,
+    /// Final accuracy by head / medium / tail classes.
+    pub groups: Groups,
     /// Final σ (empty for `psc`).
     pub sigma: Vec<u32>,
     /// Labels moved over all assignment updates.
@@ -207,8 +257,21 @@ pub struct Summary {
     pub wall_seconds: f64,
 }
 
-/// Batches of one epoch, built on a worker thread: (inputs, labels).
-type Batch = (Vec<f32>, Vec<u32>);
+/// A batch, built on a worker thread.
+struct Batch {
+    /// Inputs (mixed when `mix` is set).
+    x: Vec<f32>,
+    /// Labels.
+    y: Vec<u32>,
+    /// Mixup: the un-mixed inputs, the partner labels and λ.
+    mix: Option<Mix>,
+}
+
+struct Mix {
+    clean: Vec<f32>,
+    y_b: Vec<u32>,
+    lambda: f32,
+}
 
 fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
@@ -218,7 +281,14 @@ fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
     order
 }
 
-fn make_batch(split: &Split, idx: &[usize], s: Shape, aug: Augment, rng: &mut ChaCha8Rng) -> Batch {
+fn make_batch(
+    split: &Split,
+    idx: &[usize],
+    s: Shape,
+    aug: Augment,
+    mixup: f64,
+    rng: &mut ChaCha8Rng,
+) -> Batch {
     let f = s.features();
     let mut x = vec![0.0f32; idx.len() * f];
     for (dst, &i) in x.chunks_exact_mut(f).zip(idx) {
@@ -229,7 +299,90 @@ fn make_batch(split: &Split, idx: &[usize], s: Shape, aug: Augment, rng: &mut Ch
             aug.apply(src, dst, s, rng)
         }
     }
-    (x, idx.iter().map(|&i| split.y[i]).collect())
+    let y: Vec<u32> = idx.iter().map(|&i| split.y[i]).collect();
+    if mixup <= 0.0 {
+        return Batch { x, y, mix: None };
+    }
+    // Mixup: x = λ x_a + (1 − λ) x_b with λ ~ Beta(α, α) and b a shuffle of the batch.
+    use rand_distr::Distribution;
+    let lambda = rand_distr::Beta::new(mixup, mixup).map_or(1.0, |b| b.sample(rng)) as f32;
+    let mut partner: Vec<usize> = (0..idx.len()).collect();
+    partner.shuffle(rng);
+    let mixed: Vec<f32> = (0..idx.len())
+        .flat_map(|i| {
+            let (a, b) = (
+                &x[i * f..(i + 1) * f],
+                &x[partner[i] * f..(partner[i] + 1) * f],
+            );
+            a.iter()
+                .zip(b)
+                .map(|(&u, &v)| lambda * u + (1.0 - lambda) * v)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let y_b = partner.iter().map(|&j| y[j]).collect();
+    Batch {
+        x: mixed,
+        y,
+        mix: Some(Mix {
+            clean: x,
+            y_b,
+            lambda,
+        }),
+    }
+}
+
+/// Per-example loss `[B, 1]`: the pull towards `P[σ(y)]` for prototype methods (from the
+/// normalised embedding `zn`), softmax cross-entropy for `psc` (from the classifier's `logits`).
+fn per_example(
+    zn: &Tensor<2>,
+    logits: Option<&Tensor<2>>,
+    y: &Tensor<1, Int>,
+    class_protos: Option<&Tensor<2>>,
+    loss: Loss,
+) -> Tensor<2> {
+    match (class_protos, logits) {
+        (Some(p), _) => {
+            let target = p.clone().select(0, y.clone());
+            let gap = (zn.clone() * target).sum_dim(1).neg() + 1.0;
+            match loss {
+                Loss::Cos => gap,
+                Loss::Cos2 => gap.square(),
+            }
+        }
+        (None, Some(l)) => {
+            let b = y.dims()[0];
+            log_softmax(l.clone(), 1)
+                .gather(1, y.clone().reshape([b, 1]))
+                .neg()
+        }
+        (None, None) => unreachable!("psc models have a classifier"),
+    }
+}
+
+/// Class-balancing weights `[B, 1]`: per-batch `sqrt(γ / n_y)` with `γ = B / #classes present`
+/// for prototype methods (supp. §7.2), the inverse training frequency (mean 1 over classes) for `psc`.
+fn balance_weights(
+    y: &Tensor<1, Int>,
+    k: usize,
+    inverse_frequency: Option<&Tensor<2>>,
+) -> Tensor<2> {
+    let b = y.dims()[0];
+    match inverse_frequency {
+        Some(inv) => inv.clone().select(0, y.clone()),
+        None => {
+            let onehot: Tensor<2> = y.clone().one_hot::<2>(k).float();
+            let counts = onehot.clone().sum_dim(0); // [1, K]
+            let present = counts
+                .clone()
+                .greater_elem(0.0)
+                .float()
+                .sum()
+                .reshape([1, 1]);
+            let n_y = onehot.matmul(counts.transpose()); // [B, 1]
+            (present.recip() * b as f64 / n_y).sqrt()
+        }
+    }
 }
 
 fn tensor_x(x: Vec<f32>, n: usize, s: Shape, device: &Device) -> Tensor<4> {
@@ -463,6 +616,24 @@ pub fn train(
     // A last batch of one example breaks BatchNorm; it is dropped.
     let batches_per_epoch = if n % bs == 1 { n / bs } else { n.div_ceil(bs) };
     let mem = cfg.ema_momentum;
+    let balanced = match cfg.balance {
+        Toggle::Auto => cfg.imbalance < 1.0,
+        Toggle::On => true,
+        Toggle::Off => false,
+    };
+    // psc's inverse class frequency, scaled to mean 1 over classes: [K, 1].
+    let inverse_frequency = (cfg.method == Method::Psc).then(|| {
+        let inv: Vec<f32> = setup
+            .train_counts
+            .iter()
+            .map(|&c| 1.0 / c.max(1) as f32)
+            .collect();
+        let mean = inv.iter().sum::<f32>() / k as f32;
+        Tensor::<2>::from_data(
+            TensorData::new(inv.iter().map(|v| v / mean).collect::<Vec<_>>(), [k, 1]),
+            &ad,
+        )
+    });
 
     let stop = until.map_or(cfg.epochs, |u| u.min(cfg.epochs));
     for epoch in state.epochs_done..stop {
@@ -480,60 +651,71 @@ pub fn train(
         // Batches are built (and augmented) on a worker thread while the model trains.
         let (tx, rx) = sync_channel::<Batch>(4);
         let producer = {
-            let (data, aug, seed) = (Arc::clone(&train_data), setup.augment, cfg.seed);
+            let (data, aug, seed, mixup) =
+                (Arc::clone(&train_data), setup.augment, cfg.seed, cfg.mixup);
             std::thread::spawn(move || {
                 let mut rng =
                     ChaCha8Rng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(epoch as u64));
                 for b in 0..batches_per_epoch {
                     let idx = &order[b * bs..((b + 1) * bs).min(n)];
-                    if tx.send(make_batch(&data, idx, s, aug, &mut rng)).is_err() {
+                    if tx
+                        .send(make_batch(&data, idx, s, aug, mixup, &mut rng))
+                        .is_err()
+                    {
                         return; // the trainer stopped early
                     }
                 }
             })
         };
         {
-            for (x, y) in rx.iter() {
+            for Batch { x, y, mix } in rx.iter() {
                 lr = schedule::lr_at(cfg, state.iteration, batches_per_epoch);
                 let b = y.len();
-                let xt = tensor_x(x, b, s, &ad);
                 let yt = tensor_y(&y, &ad);
-                let z = model.embed(xt);
-                let loss = match &class_protos {
-                    Some(p) => {
-                        let zn = l2_normalize(z);
-                        let target = p.clone().select(0, yt.clone());
-                        let cos = (zn.clone() * target).sum_dim(1);
-                        let gap = cos.neg() + 1.0;
-                        let per = match cfg.loss {
-                            Loss::Cos => gap,
-                            Loss::Cos2 => gap.square(),
-                        };
-                        if cfg.method == Method::Dl2pa {
-                            // Class EMA of the per-class batch mean of normalised features.
-                            let zd = zn.detach();
-                            let onehot: Tensor<2> = yt.clone().one_hot::<2>(k).float();
-                            let sums = onehot.clone().transpose().matmul(zd);
-                            let counts = onehot.sum_dim(0).reshape([k, 1]);
-                            let mean = sums / counts.clone().clamp_min(1.0);
-                            let present = counts.greater_elem(0.0).expand([k, d]);
-                            let next = ema.clone() * mem + mean * (1.0 - mem);
-                            ema = l2_normalize(ema.clone().mask_where(present, next));
-                        }
-                        match cfg.reduction {
-                            Reduction::Mean => per.mean(),
-                            Reduction::Sum => per.sum(),
-                        }
-                    }
-                    None => {
-                        let lp = log_softmax(model.logits(z).expect("psc has a classifier"), 1);
-                        let picked = lp.gather(1, yt.clone().reshape([b, 1]));
-                        match cfg.reduction {
-                            Reduction::Mean => picked.mean().neg(),
-                            Reduction::Sum => picked.sum().neg(),
-                        }
+                let z = model.embed(tensor_x(x, b, s, &ad));
+                let zn = l2_normalize(z.clone());
+                let logits = model.logits(z);
+                let cp = class_protos.as_ref();
+                let weigh = |per: Tensor<2>, yy: &Tensor<1, Int>| match balanced {
+                    true => per * balance_weights(yy, k, inverse_frequency.as_ref()),
+                    false => per,
+                };
+                let per = weigh(per_example(&zn, logits.as_ref(), &yt, cp, cfg.loss), &yt);
+                let per = match &mix {
+                    None => per,
+                    Some(m) => {
+                        let yb = tensor_y(&m.y_b, &ad);
+                        let per_b =
+                            weigh(per_example(&zn, logits.as_ref(), &yb, cp, cfg.loss), &yb);
+                        per * f64::from(m.lambda) + per_b * f64::from(1.0 - m.lambda)
                     }
                 };
+                let loss = match cfg.reduction {
+                    Reduction::Sum => per.sum(),
+                    // Inverse-frequency cross-entropy is normalised by the weights, as PyTorch's.
+                    Reduction::Mean if balanced && cfg.method == Method::Psc => {
+                        let w = balance_weights(&yt, k, inverse_frequency.as_ref());
+                        per.sum() / w.sum()
+                    }
+                    Reduction::Mean => per.mean(),
+                };
+                if cfg.method == Method::Dl2pa {
+                    // Class EMA of the per-class batch mean of normalised features — of the
+                    // un-mixed inputs under mixup (they also pass BatchNorm in training mode).
+                    let zd = match &mix {
+                        None => zn.detach(),
+                        Some(m) => {
+                            l2_normalize(model.embed(tensor_x(m.clean.clone(), b, s, &ad))).detach()
+                        }
+                    };
+                    let onehot: Tensor<2> = yt.clone().one_hot::<2>(k).float();
+                    let sums = onehot.clone().transpose().matmul(zd);
+                    let counts = onehot.sum_dim(0).reshape([k, 1]);
+                    let mean = sums / counts.clone().clamp_min(1.0);
+                    let present = counts.greater_elem(0.0).expand([k, d]);
+                    let next = ema.clone() * mem + mean * (1.0 - mem);
+                    ema = l2_normalize(ema.clone().mask_where(present, next));
+                }
                 loss_sum = loss_sum + loss.clone().detach();
                 let grads = GradientsParams::from_grads(loss.backward(), &model);
                 model = optim.step(lr, model, grads);
@@ -634,6 +816,12 @@ pub fn train(
         .map(|r| r.img_per_s * r.train_seconds)
         .sum();
     let summary = Summary {
+        groups: groups(
+            &final_eval.per_class,
+            &setup.train_counts,
+            cfg.many_threshold,
+            cfg.few_threshold,
+        ),
         eval: final_eval,
         sigma: state.sigma.clone(),
         churn: state
@@ -696,6 +884,11 @@ fn write_metrics(
         "epochs": state.history,
         "final": summary.map(|s| serde_json::json!({
             "test_top1": s.eval.top1,
+            "head": s.groups.head,
+            "medium": s.groups.medium,
+            "tail": s.groups.tail,
+            "group_classes": s.groups.classes,
+            "train_counts": setup.train_counts,
             "test_top5": s.eval.top5,
             "ece": s.eval.ece,
             "per_class_accuracy": s.eval.per_class,

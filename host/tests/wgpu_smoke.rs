@@ -1,0 +1,99 @@
+//! The MLP on burn-wgpu (lavapipe in CI, a GPU elsewhere): one training step agrees with the CPU
+//! backend, and a few more steps make the loss fall. Built only with `--features wgpu`:
+//! `cargo test --release -p dl2pa --features wgpu --test wgpu_smoke`.
+#![cfg(feature = "wgpu")]
+
+use burn::module::Module;
+use burn::optim::{GradientsParams, SgdConfig};
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use dl2pa::data::Shape;
+use dl2pa::device::{DeviceChoice, select};
+use dl2pa::model::{BackboneKind, Model, ModelSpec, l2_normalize};
+
+const B: usize = 32;
+
+fn batch(device: &Device) -> (Tensor<4>, Tensor<2>) {
+    // Deterministic inputs and unit targets, the same on both devices.
+    let x: Vec<f32> = (0..B * 64)
+        .map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0)
+        .collect();
+    let t: Vec<f32> = (0..B * 8)
+        .map(|i| ((i * 104_729 % 997) as f32 / 498.0) - 1.0)
+        .collect();
+    let x = Tensor::<4>::from_data(TensorData::new(x, [B, 1, 8, 8]), device);
+    let t = l2_normalize(Tensor::<2>::from_data(TensorData::new(t, [B, 8]), device));
+    (x, t)
+}
+
+fn loss(model: &Model, x: Tensor<4>, t: Tensor<2>) -> Tensor<1> {
+    let z = l2_normalize(model.embed(x));
+    ((z * t).sum_dim(1).neg() + 1.0).mean()
+}
+
+fn value(t: Tensor<1>) -> f32 {
+    t.try_into_scalar::<f32>().expect("read loss")
+}
+
+#[test]
+fn one_step_matches_the_cpu_and_the_loss_falls() {
+    let (gpu, name) = select(DeviceChoice::Wgpu)
+        .expect("a Vulkan device (lavapipe: apt-get install mesa-vulkan-drivers)");
+    eprintln!("device: {name}");
+    let (cpu, gpu) = (Device::flex().autodiff(), gpu.autodiff());
+    cpu.seed(0);
+    let spec = ModelSpec {
+        backbone: BackboneKind::Mlp,
+        widths: vec![32],
+        dim: 8,
+        head_bn: false,
+        classifier: None,
+    };
+    let shape = Shape {
+        channels: 1,
+        height: 8,
+        width: 8,
+    };
+    let m_cpu = Model::new(&spec, shape, &cpu).unwrap();
+    let bytes = m_cpu.clone().into_record().into_bytes().unwrap();
+    let m_gpu = Model::new(&spec, shape, &gpu)
+        .unwrap()
+        .load_record(ModuleRecord::from_bytes(bytes).unwrap());
+
+    let mut optim = SgdConfig::new().init();
+    let step = |m: Model, dev: &Device, optim: &mut burn::optim::ModuleOptimizer| {
+        let (x, t) = batch(dev);
+        let l = loss(&m, x, t);
+        let before = value(l.clone());
+        let grads = GradientsParams::from_grads(l.backward(), &m);
+        (before, optim.step(0.5, m, grads))
+    };
+    let (l_cpu, m_cpu) = step(m_cpu, &cpu, &mut optim);
+    let mut optim_gpu = SgdConfig::new().init();
+    let (l_gpu, m_gpu) = step(m_gpu, &gpu, &mut optim_gpu);
+    assert!(
+        (l_cpu - l_gpu).abs() <= 1e-4 * l_cpu.abs().max(1.0),
+        "initial loss: cpu {l_cpu}, gpu {l_gpu}"
+    );
+    // After one step the two models still agree to float rounding.
+    let (x, t) = batch(&cpu);
+    let a = value(loss(&m_cpu, x, t));
+    let (x, t) = batch(&gpu);
+    let b = value(loss(&m_gpu, x, t));
+    assert!(
+        (a - b).abs() <= 1e-3 * a.abs().max(1.0),
+        "after one step: cpu {a}, gpu {b}"
+    );
+
+    let mut m = m_gpu;
+    let mut last = b;
+    for _ in 0..15 {
+        let (l, next) = step(m, &gpu, &mut optim_gpu);
+        last = l;
+        m = next;
+    }
+    assert!(
+        last < 0.5 * l_gpu,
+        "the loss should fall on the GPU: {l_gpu} -> {last}"
+    );
+}
