@@ -8,6 +8,7 @@ pub mod cli;
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod experiment;
 pub mod export;
 pub mod io;
 pub mod model;

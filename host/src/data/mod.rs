@@ -7,6 +7,7 @@
 //! | `cifar10:DIR`, `cifar100:DIR`, `cifar100-coarse:DIR` | the binary versions |
 //! | `csv:FILE` | numeric features, a label column (`--label-column`) |
 //! | `folder:DIR` | one sub-folder per class of PNG/JPEG images |
+//! | `synthetic[:k=v,…]` | generated classes around group centres ([`synthetic`]) — labelled synthetic |
 //!
 //! Inputs are scaled to `[0, 1]` (images) and standardised with statistics of the training split
 //! only. Sets without a test split get a stratified, seeded one (`--test-fraction`, `--split-seed`).
@@ -18,6 +19,7 @@ mod digits;
 mod folder;
 mod idx;
 pub mod longtail;
+pub mod synthetic;
 
 pub use idx::{parse as parse_idx, read_maybe_gz};
 
@@ -119,7 +121,7 @@ pub struct Dataset {
 }
 
 /// Where the data comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum DataSpec {
     /// The embedded digits.
     Digits,
@@ -133,6 +135,8 @@ pub enum DataSpec {
     Csv(PathBuf),
     /// A folder of class folders.
     Folder(PathBuf),
+    /// Generated data, clearly synthetic (see [`synthetic`]).
+    Synthetic(synthetic::Synthetic),
 }
 
 impl std::str::FromStr for DataSpec {
@@ -157,11 +161,12 @@ impl std::str::FromStr for DataSpec {
             "cifar100-coarse" => DataSpec::Cifar100(need(arg)?, true),
             "csv" => DataSpec::Csv(need(arg)?),
             "folder" => DataSpec::Folder(need(arg)?),
+            "synthetic" => DataSpec::Synthetic(synthetic::Synthetic::parse(arg.unwrap_or(""))?),
             _ => {
                 return Err(Error::arg(
                     "--data",
                     s,
-                    "digits, fashion-mnist[:DIR], cifar10:DIR, cifar100:DIR, cifar100-coarse:DIR, csv:FILE or folder:DIR",
+                    "digits, fashion-mnist[:DIR], cifar10:DIR, cifar100:DIR, cifar100-coarse:DIR, csv:FILE, folder:DIR or synthetic[:key=value,...]",
                 ));
             }
         })
@@ -242,6 +247,7 @@ pub fn load(spec: &DataSpec, opts: &LoadOptions) -> Result<Dataset> {
                 raw_scale: 1.0,
             }
         }
+        DataSpec::Synthetic(g) => g.generate(opts.split_seed),
         DataSpec::Folder(dir) => {
             let (all, classes, shape) = folder::load(dir)?;
             let (train, test) = stratified_split(&all, shape.features(), classes.len(), opts)?;
@@ -265,6 +271,7 @@ pub fn load(spec: &DataSpec, opts: &LoadOptions) -> Result<Dataset> {
 fn spec_path(spec: &DataSpec) -> PathBuf {
     match spec {
         DataSpec::Digits => PathBuf::from("digits"),
+        DataSpec::Synthetic(_) => PathBuf::from("synthetic"),
         DataSpec::FashionMnist(p)
         | DataSpec::Cifar10(p)
         | DataSpec::Cifar100(p, _)
