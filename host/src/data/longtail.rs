@@ -15,7 +15,7 @@ pub fn class_order(spec: &str, k: usize, seed: u64) -> Result<Vec<usize>> {
         "reverse" => (0..k).rev().collect(),
         "random" => {
             let mut o: Vec<usize> = (0..k).collect();
-            o.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x10_0F_7A11));
+            o.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x100F_7A11));
             o
         }
         list => list
