@@ -80,6 +80,20 @@ pub fn open<'a>(
     Ok((flags, &bytes[HEADER..end]))
 }
 
+/// Decodes a postcard body that must be consumed exactly, borrowing from it.
+pub fn decode<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T> {
+    let (value, rest) = postcard::take_from_bytes(body).map_err(|_| Error::Format {
+        what: "body does not decode",
+    })?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(Error::Format {
+            what: "trailing bytes in the body",
+        })
+    }
+}
+
 /// Frames `body` (host side).
 #[cfg(feature = "alloc")]
 pub fn seal(magic: &[u8; 4], version: u16, flags: u16, body: &[u8]) -> alloc::vec::Vec<u8> {

@@ -38,15 +38,7 @@ impl Features {
     /// −128 values, labels or predictions not below `classes`).
     pub fn from_bytes(bytes: &[u8]) -> Result<FeaturesRef<'_>> {
         let (_, body) = container::open(bytes, &FEATURES_MAGIC, FEATURES_VERSION, 0)?;
-        let (b, rest): (Body<'_>, &[u8]) =
-            postcard::take_from_bytes(body).map_err(|_| Error::Format {
-                what: "body does not decode",
-            })?;
-        if !rest.is_empty() {
-            return Err(Error::Format {
-                what: "trailing bytes in the body",
-            });
-        }
+        let b: Body<'_> = container::decode(body)?;
         let (n, d, k) = (b.count as usize, b.dim as usize, b.classes as usize);
         if d == 0 || d > MAX_DIM || k == 0 || k > MAX_CLASSES {
             return Err(Error::Format {

@@ -72,15 +72,7 @@ impl Model {
     /// [`Error::Format`] naming the first failed check.
     pub fn from_bytes(bytes: &[u8]) -> Result<ModelRef<'_>> {
         let (flags, body) = container::open(bytes, &MODEL_MAGIC, MODEL_VERSION, KNOWN_FLAGS)?;
-        let (b, rest): (Body<'_>, &[u8]) =
-            postcard::take_from_bytes(body).map_err(|_| Error::Format {
-                what: "body does not decode",
-            })?;
-        if !rest.is_empty() {
-            return Err(Error::Format {
-                what: "trailing bytes in the body",
-            });
-        }
+        let b: Body<'_> = container::decode(body)?;
         let (k, d) = (b.classes as usize, b.dim as usize);
         check_sizes(k, d).map_err(|_| Error::Format {
             what: "classes or dim out of range",

@@ -85,6 +85,35 @@ fn write(path: &Path, text: &str) -> Result<()> {
     crate::io::write_atomic(path, text.as_bytes())
 }
 
+/// Trains `data` at dimension `d` with `method` and `seed` (plus the experiment's base settings)
+/// in `OUT/runs/<method>-d<d>-s<seed>`; returns that directory and its `metrics.json`.
+fn run_one(
+    opts: &Options,
+    data: &str,
+    d: usize,
+    m: Method,
+    seed: u64,
+    device: &Device,
+    log: &mut dyn FnMut(&str),
+) -> Result<(PathBuf, Value)> {
+    let mut cfg = TrainConfig {
+        data: data.to_string(),
+        dim: d,
+        method: m,
+        seed,
+        ..opts.base.clone()
+    };
+    if let Some(e) = opts.epochs {
+        cfg.epochs = e;
+    }
+    let dir = opts
+        .out
+        .join("runs")
+        .join(format!("{}-d{d}-s{seed}", method_name(m)));
+    let v = train_run(&cfg, &dir, device, log)?;
+    Ok((dir, v))
+}
+
 /// Trains one configuration (or reads it back if it already finished); returns `metrics.json`.
 fn train_run(
     cfg: &TrainConfig,
@@ -157,24 +186,8 @@ fn dims(
                 continue;
             }
             for seed in 0..opts.seeds {
-                let mut cfg = TrainConfig {
-                    data: data.clone(),
-                    dim: d,
-                    method: m,
-                    seed,
-                    ..opts.base.clone()
-                };
-                if let Some(e) = opts.epochs {
-                    cfg.epochs = e;
-                }
-                let dir = opts
-                    .out
-                    .join("runs")
-                    .join(format!("{}-d{d}-s{seed}", method_name(m)));
-                results
-                    .entry((method_name(m), d))
-                    .or_default()
-                    .push(train_run(&cfg, &dir, device, log)?);
+                let (_, v) = run_one(opts, &data, d, m, seed, device, log)?;
+                results.entry((method_name(m), d)).or_default().push(v);
             }
         }
     }
@@ -552,21 +565,7 @@ fn k100(opts: &Options, device: &Device, log: &mut dyn FnMut(&str)) -> Result<()
         let mut grp: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
         for m in [Method::Dl2pa, Method::Fixed] {
             for seed in 0..opts.seeds {
-                let mut cfg = TrainConfig {
-                    data: data.clone(),
-                    dim: d,
-                    method: m,
-                    seed,
-                    ..opts.base.clone()
-                };
-                if let Some(e) = opts.epochs {
-                    cfg.epochs = e;
-                }
-                let dir = opts
-                    .out
-                    .join("runs")
-                    .join(format!("{}-d{d}-s{seed}", method_name(m)));
-                let v = train_run(&cfg, &dir, device, log)?;
+                let (dir, v) = run_one(opts, &data, d, m, seed, device, log)?;
                 acc.entry(method_name(m))
                     .or_default()
                     .push(v["final"]["test_top1"].as_f64().unwrap_or(f64::NAN));

@@ -92,31 +92,8 @@ pub fn save(run: &Path, model: &Model, optim: &ModuleOptimizer, state: &State) -
     Ok(())
 }
 
-/// Loads the last committed checkpoint of `run` into `model` and `optim`.
-pub fn load(
-    run: &Path,
-    model: Model,
-    optim: ModuleOptimizer,
-) -> Result<(Model, ModuleOptimizer, State)> {
-    let sp = run.join("state.json");
-    let text = std::fs::read(&sp).map_err(|e| Error::io(&sp, e))?;
-    let state: State =
-        serde_json::from_slice(&text).map_err(|e| Error::format(&sp, e.to_string()))?;
-    let (mp, op) = files(run, state.epochs_done);
-    let mbytes = std::fs::read(&mp).map_err(|e| Error::io(&mp, e))?;
-    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(mbytes))
-        .map_err(|e| Error::format(&mp, e.to_string()))?;
-    let model = model
-        .try_load_record(record)
-        .map_err(|e| Error::format(&mp, e.to_string()))?;
-    let obytes = std::fs::read(&op).map_err(|e| Error::io(&op, e))?;
-    let optim = optim
-        .from_bytes(Bytes::from_bytes_vec(obytes))
-        .map_err(|e| Error::format(&op, e.to_string()))?;
-    Ok((model, optim, state))
-}
-
-/// Loads only the weights of the last checkpoint (for `eval`, `predict`, `export`).
+/// Loads the weights of the last committed checkpoint of `run` into `model` (for `eval`,
+/// `predict`, `export`, and as the first half of [`load`]).
 pub fn load_model(run: &Path, model: Model) -> Result<(Model, State)> {
     let sp = run.join("state.json");
     let text = std::fs::read(&sp).map_err(|e| Error::io(&sp, e))?;
@@ -130,4 +107,19 @@ pub fn load_model(run: &Path, model: Model) -> Result<(Model, State)> {
         .try_load_record(record)
         .map_err(|e| Error::format(&mp, e.to_string()))?;
     Ok((model, state))
+}
+
+/// Loads the last committed checkpoint of `run` into `model` and `optim`.
+pub fn load(
+    run: &Path,
+    model: Model,
+    optim: ModuleOptimizer,
+) -> Result<(Model, ModuleOptimizer, State)> {
+    let (model, state) = load_model(run, model)?;
+    let (_, op) = files(run, state.epochs_done);
+    let obytes = std::fs::read(&op).map_err(|e| Error::io(&op, e))?;
+    let optim = optim
+        .from_bytes(Bytes::from_bytes_vec(obytes))
+        .map_err(|e| Error::format(&op, e.to_string()))?;
+    Ok((model, optim, state))
 }

@@ -416,6 +416,27 @@ fn logits(model: &Model, x: Tensor<4>, class_protos: Option<&Tensor<2>>) -> Tens
     }
 }
 
+/// Runs `f` on `split` in batches of 512 inputs (as device tensors) with their labels.
+fn batched(
+    split: &Split,
+    s: Shape,
+    device: &Device,
+    mut f: impl FnMut(Tensor<4>, &[u32]) -> Result<()>,
+) -> Result<()> {
+    let feats = s.features();
+    for start in (0..split.len()).step_by(512) {
+        let end = (start + 512).min(split.len());
+        let x = tensor_x(
+            split.x[start * feats..end * feats].to_vec(),
+            end - start,
+            s,
+            device,
+        );
+        f(x, &split.y[start..end])?;
+    }
+    Ok(())
+}
+
 /// Evaluates `model` (inference mode) on `split`; `class_protos` is `P[σ]` (`K × d`) or `None` for `psc`.
 pub fn evaluate(
     model: &Model,
@@ -425,41 +446,24 @@ pub fn evaluate(
     class_protos: Option<&[f32]>,
     device: &Device,
 ) -> Result<(Eval, Vec<u32>)> {
-    let dim = class_protos.map(|p| p.len() / k);
-    let p = class_protos.map(|p| {
-        Tensor::<2>::from_data(TensorData::new(p.to_vec(), [k, dim.unwrap_or(1)]), device)
-    });
+    let p = class_protos
+        .map(|p| Tensor::<2>::from_data(TensorData::new(p.to_vec(), [k, p.len() / k]), device));
     let mut acc = Accumulator::new(k);
-    let f = s.features();
-    let idx: Vec<usize> = (0..split.len()).collect();
-    for chunk in idx.chunks(512) {
-        let x = tensor_x(
-            split.x[chunk[0] * f..(chunk[chunk.len() - 1] + 1) * f].to_vec(),
-            chunk.len(),
-            s,
-            device,
-        );
-        let l = read_vec(logits(model, x, p.as_ref()))?;
-        acc.add(&l, &split.y[chunk[0]..chunk[0] + chunk.len()]);
-    }
+    batched(split, s, device, |x, y| {
+        acc.add(&read_vec(logits(model, x, p.as_ref()))?, y);
+        Ok(())
+    })?;
     let preds = acc.predictions.clone();
     Ok((acc.finish(), preds))
 }
 
 /// L2-normalised embeddings (`len × d`) of `split` under `model` (inference mode).
 pub fn embeddings(model: &Model, split: &Split, s: Shape, device: &Device) -> Result<Vec<f32>> {
-    let f = s.features();
     let mut out = Vec::new();
-    let idx: Vec<usize> = (0..split.len()).collect();
-    for chunk in idx.chunks(512) {
-        let x = tensor_x(
-            split.x[chunk[0] * f..(chunk[chunk.len() - 1] + 1) * f].to_vec(),
-            chunk.len(),
-            s,
-            device,
-        );
+    batched(split, s, device, |x, _| {
         out.extend(read_vec(l2_normalize(model.embed(x)))?);
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
