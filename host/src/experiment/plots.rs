@@ -114,6 +114,8 @@ pub fn lines(
                         .configure_mesh()
                         .x_desc(x_label)
                         .y_desc(y_label)
+                        .x_labels(8)
+                        .x_label_formatter(&|x| format!("{x:.0}"))
                         .label_style(("sans-serif", 14))
                         .draw()
                         .map_err(&e)?;
