@@ -74,6 +74,25 @@ pub fn read_npy(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
         ));
     };
     let (rows, cols) = (rows as usize, cols as usize);
+    // The header's shape must fit in the file before anything is allocated for it.
+    let itemsize = if file.dtype().descr().contains("f8") {
+        8
+    } else {
+        4
+    };
+    if rows
+        .checked_mul(cols)
+        .and_then(|n| n.checked_mul(itemsize))
+        .is_none_or(|n| n > bytes.len())
+    {
+        return Err(Error::format(
+            path,
+            format!(
+                "shape ({rows}, {cols}) does not fit in a {}-byte file (truncated?)",
+                bytes.len()
+            ),
+        ));
+    }
     let order = file.order();
     let descr = file.dtype().descr();
     let data: Vec<f32> = match descr.trim_matches('\'') {

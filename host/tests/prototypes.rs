@@ -248,4 +248,14 @@ fn malformed_npy_files_are_named() {
     std::fs::write(&truncated, &bytes[..bytes.len() - 3]).unwrap();
     let e = prototypes::load(&truncated, None).unwrap_err().to_string();
     assert!(e.contains("trunc.npy"), "{e}");
+    // A header that claims far more data than the file holds is refused before allocating:
+    // widen the shape inside the header's padding so the header stays well-formed.
+    let bytes = dl2pa::io::npy_bytes(&[1.0, 0.0], 1, 2);
+    let text: String = bytes.iter().map(|&b| b as char).collect();
+    let forged = text.replacen("(1, 2, ), }   ", "(9999, 2, ), }", 1);
+    assert_ne!(forged, text, "the header layout changed");
+    let big = dir.path().join("big.npy");
+    std::fs::write(&big, forged.chars().map(|c| c as u8).collect::<Vec<u8>>()).unwrap();
+    let e = prototypes::load(&big, None).unwrap_err().to_string();
+    assert!(e.contains("big.npy") && e.contains("does not fit"), "{e}");
 }

@@ -606,3 +606,47 @@ fn long_tail_bad_input() {
         "--class-order = 0,1",
     );
 }
+
+#[test]
+fn more_prototypes_than_classes_use_the_rectangular_assignment() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p12.npy");
+    ok(&[
+        "prototypes",
+        "-k",
+        "12",
+        "-d",
+        "3",
+        "-o",
+        p.to_str().unwrap(),
+    ]);
+    let run = dir.path().join("run");
+    ok(&[
+        "train",
+        "--prototypes",
+        p.to_str().unwrap(),
+        "--dim",
+        "3",
+        "--epochs",
+        "2",
+        "--widths",
+        "32",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+    let m = metrics(&run);
+    let sigma: Vec<u64> = m["final"]["sigma"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let mut seen = [false; 12];
+    for &s in &sigma {
+        assert!(
+            s < 12 && !std::mem::replace(&mut seen[s as usize], true),
+            "σ must be injective into 12 prototypes: {sigma:?}"
+        );
+    }
+    assert_eq!(sigma.len(), 10);
+}
