@@ -10,6 +10,7 @@ pub mod assign;
 mod classify;
 mod error;
 pub mod format;
+pub mod mlp;
 mod prototypes;
 pub mod quant;
 pub mod sphere;

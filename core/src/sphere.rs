@@ -68,6 +68,7 @@ pub fn dot_le(a: &[u8], b: &[f32]) -> f32 {
 /// # Panics
 /// If the lengths differ.
 #[must_use]
+#[inline]
 pub fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
     assert_eq!(a.len(), b.len(), "dot_i8: lengths differ");
     let mut acc = [0i32; LANES];

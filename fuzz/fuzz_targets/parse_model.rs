@@ -1,7 +1,9 @@
 //! Arbitrary bytes → a validated model (or feature file) or a typed `Err`: never a panic, never
-//! an out-of-bounds read. A model that parses must also classify without panicking. Inputs
+//! an out-of-bounds read. A model that parses must also classify without panicking, embeddings
+//! and (with a backbone) raw inputs. Inputs
 //! whose header and checksum are right reach the body validation: the first input byte picks
-//! whether the rest is used raw or framed with a correct header and CRC.
+//! whether the rest is used raw or framed with a correct header and CRC; the body's first byte
+//! sets the two model flags (names, backbone).
 #![no_main]
 
 use dl2pa_core::format::{Features, Model, crc32};
@@ -10,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 fn framed(magic: &[u8; 4], body: &[u8]) -> Vec<u8> {
     let mut b = magic.to_vec();
     b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&[body.first().copied().unwrap_or(0) & 1, 0]);
+    b.extend_from_slice(&[body.first().copied().unwrap_or(0) & 3, 0]);
     b.extend_from_slice(&(body.len() as u32).to_le_bytes());
     b.extend_from_slice(body);
     let c = crc32(&b);
@@ -29,6 +31,11 @@ fuzz_target!(|data: &[u8]| {
         let x: Vec<f32> = (0..m.dim()).map(|i| (i as f32 * 0.37).sin()).collect();
         let mut scratch = vec![0i8; m.dim()];
         let _ = m.classify(&x, &mut scratch);
+        if let Some(b) = m.backbone() {
+            let raw: Vec<f32> = (0..b.inputs()).map(|i| (i as f32 * 0.11).cos()).collect();
+            let mut scratch = vec![0i8; m.raw_scratch_len()];
+            let _ = m.classify_raw(&raw, &mut scratch);
+        }
         for c in 0..m.classes() {
             assert!((m.sigma(c) as usize) < m.num_prototypes());
             let _ = m.class_name(c);

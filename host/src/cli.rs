@@ -90,9 +90,13 @@ pub struct ExportArgs {
     /// Also write the test set's quantised embeddings, labels and the host's predictions (.dl2f)
     #[arg(long, value_name = "FILE")]
     pub features: Option<PathBuf>,
-    /// Also write the int8 model as Rust `static` items on dl2pa_core::PrototypesI8
+    /// Also write the int8 prototypes as Rust `static` items on dl2pa_core::PrototypesI8 (the
+    /// backbone is in the .dl2p only)
     #[arg(long, value_name = "FILE")]
     pub rust: Option<PathBuf>,
+    /// Include the MLP backbone in int8 (MLP runs), so the device classifies raw inputs
+    #[arg(long)]
+    pub backbone: bool,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
@@ -231,6 +235,7 @@ fn export_cmd(device: DeviceChoice, a: &ExportArgs) -> Result<()> {
         a.quant,
         a.features.as_deref(),
         a.rust.as_deref(),
+        a.backbone,
         &dev,
     )?;
     if a.json {
@@ -261,16 +266,34 @@ fn export_cmd(device: DeviceChoice, a: &ExportArgs) -> Result<()> {
         "  int8 vs f32 {} of {} predictions differ; core vs host int8 simulation: {} mismatches",
         r.int8_vs_f32_disagreements, r.examples, r.core_mismatches
     );
+    if let Some(b) = &r.backbone {
+        let widths: Vec<String> = b.layers.iter().map(|(i, o)| format!("{i}->{o}")).collect();
+        println!(
+            "  backbone    int8 MLP {} ({} MACs per input with the prototypes), ranges from {} training inputs",
+            widths.join(", "),
+            b.macs,
+            b.calibration_examples
+        );
+        println!(
+            "              {} bytes RAM to classify one raw input; test top-1 from raw inputs: f32 {:.2} %  int8 {:.2} %",
+            b.ram_bytes, b.f32_top1, b.int8_top1
+        );
+        println!(
+            "              folded f32 vs trained model: {} differ; core vs host int8 simulation: {} mismatches",
+            b.fold_disagreements, b.core_mismatches
+        );
+    }
     if let Some(f) = &a.features {
         println!("  features    {}", f.display());
     }
     if let Some(f) = &a.rust {
         println!("  rust        {}", f.display());
     }
-    if r.core_mismatches > 0 {
+    let backbone_mismatches = r.backbone.as_ref().map_or(0, |b| b.core_mismatches);
+    if r.core_mismatches + backbone_mismatches > 0 {
         return Err(Error::Numerical(format!(
             "the core disagrees with the host on {} predictions",
-            r.core_mismatches
+            r.core_mismatches + backbone_mismatches
         )));
     }
     Ok(())

@@ -14,6 +14,7 @@ use dl2pa_core::format::{FeaturesBuilder, Model as CoreModel, ModelBuilder};
 use dl2pa_core::quant::{quantize, quantize_with, step_for};
 use serde::Serialize;
 
+use crate::backbone::{self, DenseNet};
 use crate::error::{Error, Result};
 use crate::train::{self, LoadedRun};
 
@@ -51,6 +52,42 @@ pub struct Report {
     /// Examples where the core's prediction on the written file differs from the host's
     /// int8 simulation (must be 0).
     pub core_mismatches: usize,
+    /// The int8 MLP backbone, when exported.
+    pub backbone: Option<BackboneReport>,
+}
+
+/// What `export --backbone` measured: raw input → class on the device.
+#[derive(Clone, Debug, Serialize)]
+pub struct BackboneReport {
+    /// `(inputs, outputs)` of each dense layer.
+    pub layers: Vec<(usize, usize)>,
+    /// Training examples the activation ranges were calibrated on.
+    pub calibration_examples: usize,
+    /// Test accuracy of the folded f32 network from raw inputs (cosine to `P[σ]`), percent.
+    pub f32_top1: f64,
+    /// Test accuracy of the int8 network and int8 prototypes from raw inputs, percent.
+    pub int8_top1: f64,
+    /// Examples where the folded f32 network and the trained model predict differently
+    /// (the folds are exact up to rounding, so this is ~0).
+    pub fold_disagreements: usize,
+    /// Examples where the core's `classify_raw` differs from the host's integer simulation
+    /// (must be 0).
+    pub core_mismatches: usize,
+    /// RAM for one raw classification besides the input (two activation buffers + best).
+    pub ram_bytes: usize,
+    /// Multiply-accumulates per raw classification (layers and prototypes).
+    pub macs: usize,
+}
+
+/// Calibration examples for the activation ranges: evenly spaced over the training split.
+const CALIBRATION: usize = 2_000;
+
+fn argmax_f64(class_protos: &[f32], z: &[f64]) -> usize {
+    argmax(
+        class_protos
+            .chunks_exact(z.len())
+            .map(|p| p.iter().zip(z).map(|(&a, &b)| f64::from(a) * b).sum()),
+    )
 }
 
 /// Int8 argmax by the host's own arithmetic (i64, lowest index on ties), independent of the
@@ -89,6 +126,7 @@ pub fn export(
     quant: QuantKind,
     features: Option<&Path>,
     rust: Option<&Path>,
+    with_backbone: bool,
     device: &Device,
 ) -> Result<Report> {
     let LoadedRun {
@@ -114,7 +152,28 @@ pub fn export(
         QuantKind::Int8 => ModelBuilder::int8(&q, step, k, d),
         QuantKind::F32 => ModelBuilder::f32(&cp, k, d),
     };
-    let bytes = builder.sigma(&sigma, m).names(&info.classes).to_bytes();
+    let mut builder = builder.sigma(&sigma, m).names(&info.classes);
+    let mut net = None;
+    if with_backbone {
+        if quant != QuantKind::Int8 {
+            return Err(Error::arg("--backbone", "with --quant f32", "--quant int8"));
+        }
+        let layers = model.dense_layers()?.ok_or_else(|| {
+            Error::arg(
+                "--backbone",
+                format!("{:?} backbone", setup.cfg.backbone).to_lowercase(),
+                "an MLP run (convolutions are not in the model format)",
+            )
+        })?;
+        let data = &setup.data;
+        let f32_net = DenseNet::with_raw_input(layers, data.shape, &data.standardisation)?;
+        let stride = data.train.len().div_ceil(CALIBRATION);
+        let calib = data.raw(&data.train, stride);
+        let q = backbone::quantize_net(&f32_net, &calib)?;
+        builder = builder.backbone(q.input_step, q.layers.clone());
+        net = Some((f32_net, q, calib.len() / data.shape.features()));
+    }
+    let bytes = builder.to_bytes();
     // What ships is what the core accepts: parse it back.
     let parsed = CoreModel::from_bytes(&bytes)
         .map_err(|e| Error::format(out, format!("the core rejects the written model: {e}")))?;
@@ -167,6 +226,48 @@ pub fn export(
         fb.push(&qx, xstep, label as u16, p8 as u16);
     }
     let n = test.len().max(1) as f64;
+    let backbone = match &net {
+        Some((f32_net, qnet, calibrated)) => {
+            let raw = setup.data.raw(test, 1);
+            let f = setup.data.shape.features();
+            let mut scratch = vec![0i8; parsed.raw_scratch_len()];
+            let (mut hit32, mut hit8, mut fold, mut mismatch) = (0, 0, 0, 0);
+            for ((x, &label), zi) in raw.chunks_exact(f).zip(&test.y).zip(z.chunks_exact(d)) {
+                let p32 = argmax_f64(&cp, &f32_net.embed(x));
+                let trained = argmax(cp.chunks_exact(d).map(|p| {
+                    p.iter()
+                        .zip(zi)
+                        .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                        .sum()
+                }));
+                let qz = backbone::simulate(qnet, x);
+                // An all-zero embedding has no direction: no class, on the device as here.
+                let host = (!qz.iter().all(|&v| v == 0)).then(|| simulate_int8(&q, k, &qz));
+                let core = parsed.classify_raw(x, &mut scratch).ok().map(|p| p.class);
+                hit32 += usize::from(p32 == label as usize);
+                hit8 += usize::from(host == Some(label as usize));
+                fold += usize::from(p32 != trained);
+                mismatch += usize::from(core != host);
+            }
+            let macs = qnet
+                .layers
+                .iter()
+                .map(|l| l.inputs * l.outputs)
+                .sum::<usize>()
+                + k * d;
+            Some(BackboneReport {
+                layers: qnet.layers.iter().map(|l| (l.inputs, l.outputs)).collect(),
+                calibration_examples: *calibrated,
+                f32_top1: 100.0 * hit32 as f64 / n,
+                int8_top1: 100.0 * hit8 as f64 / n,
+                fold_disagreements: fold,
+                core_mismatches: mismatch,
+                ram_bytes: parsed.raw_ram_bytes(),
+                macs,
+            })
+        }
+        None => None,
+    };
     crate::io::write_atomic(out, &bytes)?;
     if let Some(f) = features {
         crate::io::write_atomic(f, &fb.to_bytes())?;
@@ -188,6 +289,7 @@ pub fn export(
         int8_per_prototype_top1: 100.0 * hit_pp as f64 / n,
         int8_vs_f32_disagreements: disagree,
         core_mismatches: mismatches,
+        backbone,
     })
 }
 

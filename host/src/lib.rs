@@ -4,6 +4,7 @@
 //! chosen once in [`device::select`] and passed down; nothing below names a concrete backend.
 #![deny(missing_docs)]
 
+pub mod backbone;
 pub mod cli;
 pub mod data;
 pub mod device;

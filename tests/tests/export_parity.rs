@@ -1,5 +1,6 @@
 //! Train → export → dl2pa-core: the core's predictions on the written int8 model equal the
-//! host's own int8 simulation on every test example, and int8 stays within 0.3 points of f32.
+//! host's own int8 simulation on every test example, and int8 stays within 0.3 points of f32;
+//! with the int8 MLP backbone, raw inputs too.
 
 use dl2pa::export::{QuantKind, export, simulate_int8};
 use dl2pa_core::format::{Features, Model, Quant};
@@ -21,8 +22,16 @@ fn core_matches_host_on_every_example() {
         dir.path().join("t.dl2f"),
         dir.path().join("m.rs"),
     );
-    let report = export(&run, &mp, QuantKind::Int8, Some(&fp), Some(&rp), &dev).unwrap();
+    let report = export(&run, &mp, QuantKind::Int8, Some(&fp), Some(&rp), true, &dev).unwrap();
     assert_eq!(report.core_mismatches, 0);
+    let b = report.backbone.as_ref().expect("a backbone report");
+    assert_eq!(b.layers, vec![(64, 64), (64, 8)]);
+    assert_eq!(b.core_mismatches, 0, "{b:?}");
+    // Folding standardisation and BatchNorm changes nothing but rounding.
+    assert!(b.fold_disagreements <= 1, "{b:?}");
+    assert!((b.f32_top1 - report.f32_top1).abs() <= 0.3, "{b:?}");
+    // 359 test digits: one example is 0.28 points.
+    assert!((b.int8_top1 - b.f32_top1).abs() <= 0.6, "{b:?}");
     assert!(
         (report.f32_top1 - report.int8_top1).abs() <= 0.3,
         "{report:?}"
@@ -36,6 +45,7 @@ fn core_matches_host_on_every_example() {
     let Quant::Int8 { .. } = m.quant() else {
         panic!("int8 model expected")
     };
+    assert_eq!(m.backbone().map(|n| n.inputs()), Some(64));
     let q = m.int8().unwrap();
     for i in 0..f.count() {
         let core = m.classify_i8(f.feature(i)).unwrap().unwrap().class;
@@ -66,9 +76,37 @@ fn psc_runs_cannot_be_exported() {
         QuantKind::Int8,
         None,
         None,
+        false,
         &dev,
     )
     .unwrap_err()
     .to_string();
     assert!(err.contains("psc run"), "{err}");
+}
+
+#[test]
+fn only_int8_mlp_runs_export_a_backbone() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dl2pa::train::config::TrainConfig {
+        backbone: dl2pa::model::BackboneKind::Cnn,
+        epochs: 1,
+        ..Default::default()
+    };
+    dl2pa::train::train(&cfg, &dev, dir.path(), false, None, &mut |_| {}).unwrap();
+    let out = dir.path().join("m.dl2p");
+    let err = |quant| {
+        export(dir.path(), &out, quant, None, None, true, &dev)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(QuantKind::F32),
+        "--backbone = with --quant f32: expected --quant int8"
+    );
+    assert_eq!(
+        err(QuantKind::Int8),
+        "--backbone = cnn backbone: expected an MLP run (convolutions are not in the model format)"
+    );
+    assert!(!out.exists(), "nothing is written on error");
 }

@@ -1,4 +1,5 @@
-//! Golden files (tests/golden): a model, its test embeddings and an assignment problem, written
+//! Golden files (tests/golden): a model, its test embeddings, an assignment problem, and a model
+//! with an int8 backbone and raw test inputs, written
 //! once by the host and checked in. If a change to the format or the kernels breaks them, these
 //! tests fail: bump the format version instead of silently changing old files' meaning.
 //! The firmware demo embeds the same files and must reach the same answers on a Cortex-M4F.
@@ -58,6 +59,110 @@ fn golden_assignment_is_solved_the_same_way() {
     );
 }
 
+/// `raw.bin`: `count u32, inputs u32`, `count × inputs` f32 raw inputs, `count` u16 labels,
+/// `count` u16 expected classes (`u16::MAX`: no class), all little-endian.
+struct Raw {
+    x: Vec<f32>,
+    inputs: usize,
+    labels: Vec<u16>,
+    expected: Vec<u16>,
+}
+
+fn read_raw(b: &[u8]) -> Raw {
+    let (n, f) = (word(b, 0) as usize, word(b, 1) as usize);
+    assert_eq!(b.len(), 8 + 4 * n * f + 4 * n, "raw.bin size");
+    let x = (0..n * f).map(|k| f32::from_bits(word(b, 2 + k))).collect();
+    let u16s = |at: usize| -> Vec<u16> {
+        (0..n)
+            .map(|i| u16::from_le_bytes([b[at + 2 * i], b[at + 2 * i + 1]]))
+            .collect()
+    };
+    let at = 8 + 4 * n * f;
+    Raw {
+        x,
+        inputs: f,
+        labels: u16s(at),
+        expected: u16s(at + 2 * n),
+    }
+}
+
+#[test]
+fn golden_backbone_classifies_raw_inputs_as_recorded() {
+    let mb = std::fs::read(golden("mlp.dl2p")).unwrap();
+    let raw = read_raw(&std::fs::read(golden("raw.bin")).unwrap());
+    let m = Model::from_bytes(&mb).expect("the golden backbone model still parses");
+    assert_eq!(
+        m.backbone().expect("it has a backbone").inputs(),
+        raw.inputs
+    );
+    let mut scratch = vec![0i8; m.raw_scratch_len()];
+    let mut correct = 0;
+    for (i, x) in raw.x.chunks_exact(raw.inputs).enumerate() {
+        let got = m
+            .classify_raw(x, &mut scratch)
+            .map_or(u16::MAX, |p| p.class as u16);
+        assert_eq!(got, raw.expected[i], "example {i}");
+        correct += usize::from(got == raw.labels[i]);
+    }
+    let n = raw.labels.len();
+    assert!(
+        correct * 100 > 90 * n,
+        "golden backbone accuracy fell: {correct}/{n}"
+    );
+}
+
+/// Writes `mlp.dl2p` and `raw.bin`: a small digits MLP (64 → 32 → 16) exported with its
+/// backbone, and the raw test inputs with the host's predictions.
+#[test]
+#[ignore = "rewrites tests/golden; run deliberately"]
+fn regenerate_backbone() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let cfg = dl2pa::train::config::TrainConfig {
+        dim: 16,
+        widths: vec![32],
+        epochs: 15,
+        ..Default::default()
+    };
+    dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |l| eprintln!("{l}")).unwrap();
+    let r = dl2pa::export::export(
+        &run,
+        &golden("mlp.dl2p"),
+        dl2pa::export::QuantKind::Int8,
+        None,
+        None,
+        true,
+        &dev,
+    )
+    .unwrap();
+    eprintln!("{r:?}");
+    assert_eq!(r.backbone.as_ref().unwrap().core_mismatches, 0);
+    let bytes = std::fs::read(golden("mlp.dl2p")).unwrap();
+    let m = Model::from_bytes(&bytes).unwrap();
+    let data = dl2pa::train::load_run(&run, &dev, None).unwrap().setup.data;
+    let f = data.shape.features();
+    let x = data.raw(&data.test, 1);
+    let mut scratch = vec![0i8; m.raw_scratch_len()];
+    let n = data.test.len();
+    let mut out = Vec::new();
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+    out.extend_from_slice(&(f as u32).to_le_bytes());
+    for v in &x {
+        out.extend_from_slice(&v.to_bits().to_le_bytes());
+    }
+    for &y in &data.test.y {
+        out.extend_from_slice(&(y as u16).to_le_bytes());
+    }
+    for xi in x.chunks_exact(f) {
+        let c = m
+            .classify_raw(xi, &mut scratch)
+            .map_or(u16::MAX, |p| p.class as u16);
+        out.extend_from_slice(&c.to_le_bytes());
+    }
+    std::fs::write(golden("raw.bin"), out).unwrap();
+}
+
 #[test]
 #[ignore = "rewrites tests/golden; run deliberately"]
 fn regenerate() {
@@ -76,6 +181,7 @@ fn regenerate() {
         dl2pa::export::QuantKind::Int8,
         Some(&golden("test.dl2f")),
         None,
+        false,
         &dev,
     )
     .unwrap();

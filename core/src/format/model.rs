@@ -1,4 +1,5 @@
-//! `.dl2p` model files: class-ordered prototypes (int8 or f32), σ, optional class names.
+//! `.dl2p` model files: class-ordered prototypes (int8 or f32), σ, optional class names, an
+//! optional int8 MLP backbone.
 
 use serde::{Deserialize, Serialize};
 
@@ -6,6 +7,7 @@ use super::container;
 use crate::MAX_CLASSES;
 use crate::classify::{Classify, Prediction};
 use crate::error::{Error, Result};
+use crate::mlp::{DenseI8Ref, MAX_LAYERS, MlpI8Ref};
 use crate::prototypes::{UNIT_TOLERANCE, check_sizes};
 use crate::quant::{PrototypesI8Ref, quantize};
 use crate::sphere::{dot_le, try_norm};
@@ -16,7 +18,9 @@ pub const MODEL_MAGIC: [u8; 4] = *b"DL2P";
 pub const MODEL_VERSION: u16 = 1;
 /// Flag bit: the body carries class names.
 const FLAG_NAMES: u16 = 1;
-const KNOWN_FLAGS: u16 = FLAG_NAMES;
+/// Flag bit: an int8 MLP backbone follows the body.
+const FLAG_BACKBONE: u16 = 2;
+const KNOWN_FLAGS: u16 = FLAG_NAMES | FLAG_BACKBONE;
 
 /// How the prototypes are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,6 +48,67 @@ struct Body<'a> {
     class_names: Option<&'a str>,
 }
 
+/// Wire form of one backbone layer (after the body: `input_step: f32`, `layers: u32`, then the
+/// layers).
+#[derive(Serialize, Deserialize)]
+struct LayerBody<'a> {
+    inputs: u32,
+    outputs: u32,
+    #[serde(borrow)]
+    weights: &'a [u8],
+    #[serde(borrow)]
+    bias: &'a [u8],
+    #[serde(borrow)]
+    multiplier: &'a [u8],
+    #[serde(borrow)]
+    shift: &'a [u8],
+}
+
+/// Decodes and validates the backbone that follows the body; it must use all of `rest`.
+fn decode_backbone(rest: &[u8]) -> Result<MlpI8Ref<'_>> {
+    let bad = |what| move |_| Error::Format { what };
+    let (input_step, rest): (f32, _) =
+        postcard::take_from_bytes(rest).map_err(bad("backbone input step does not decode"))?;
+    let (count, mut rest): (u32, _) =
+        postcard::take_from_bytes(rest).map_err(bad("backbone layer count does not decode"))?;
+    if count == 0 || count as usize > MAX_LAYERS {
+        return Err(Error::Format {
+            what: "backbone layer count outside 1..=8",
+        });
+    }
+    let mut layers = [DenseI8Ref::default(); MAX_LAYERS];
+    for slot in &mut layers[..count as usize] {
+        let (l, r): (LayerBody<'_>, _) =
+            postcard::take_from_bytes(rest).map_err(bad("backbone layer does not decode"))?;
+        rest = r;
+        *slot = DenseI8Ref::new(
+            l.inputs as usize,
+            l.outputs as usize,
+            bytemuck::cast_slice(l.weights),
+            l.bias,
+            l.multiplier,
+            bytemuck::cast_slice(l.shift),
+        )
+        .map_err(|e| match e {
+            Error::Format { what } => Error::Format { what },
+            _ => Error::Format {
+                what: "backbone layer sizes or lengths are inconsistent",
+            },
+        })?;
+    }
+    if !rest.is_empty() {
+        return Err(Error::Format {
+            what: "trailing bytes after the backbone",
+        });
+    }
+    MlpI8Ref::new(input_step, &layers[..count as usize]).map_err(|e| match e {
+        Error::Format { what } => Error::Format { what },
+        _ => Error::Format {
+            what: "backbone input step is not finite and positive",
+        },
+    })
+}
+
 /// Entry point of the format: `Model::from_bytes`.
 pub struct Model;
 
@@ -54,7 +119,9 @@ impl Model {
     /// left over), sizes (`1..=65 535` classes, `1..=4 096` dims), prototype bytes (length; int8:
     /// no −128 and a finite positive step; f32: finite unit rows), σ (one entry per class, each
     /// below the number of prototypes, no two equal — an `O(K²)` check) and the class names
-    /// (exactly `K`, present iff flagged). Work is bounded by `O(len + K²)`.
+    /// (exactly `K`, present iff flagged), then the backbone if flagged (layer sizes chain, the
+    /// last gives `d` outputs, weights in ±127, biases within ±2³⁰, multipliers non-negative,
+    /// shifts in −31..=30; int8 models only). Work is bounded by `O(len + K²)`.
     ///
     /// ```
     /// # #[cfg(feature = "alloc")] {
@@ -72,7 +139,14 @@ impl Model {
     /// [`Error::Format`] naming the first failed check.
     pub fn from_bytes(bytes: &[u8]) -> Result<ModelRef<'_>> {
         let (flags, body) = container::open(bytes, &MODEL_MAGIC, MODEL_VERSION, KNOWN_FLAGS)?;
-        let b: Body<'_> = container::decode(body)?;
+        let (b, backbone): (Body<'_>, _) = if flags & FLAG_BACKBONE == 0 {
+            (container::decode(body)?, None)
+        } else {
+            let (b, rest) = postcard::take_from_bytes(body).map_err(|_| Error::Format {
+                what: "body does not decode",
+            })?;
+            (b, Some(decode_backbone(rest)?))
+        };
         let (k, d) = (b.classes as usize, b.dim as usize);
         check_sizes(k, d).map_err(|_| Error::Format {
             what: "classes or dim out of range",
@@ -168,7 +242,20 @@ impl Model {
                 });
             }
         }
+        if let Some(mlp) = &backbone {
+            if mlp.outputs() != d {
+                return Err(Error::Format {
+                    what: "backbone outputs differ from dim",
+                });
+            }
+            if !matches!(b.quant, Quant::Int8 { .. }) {
+                return Err(Error::Format {
+                    what: "a backbone needs int8 prototypes",
+                });
+            }
+        }
         Ok(ModelRef {
+            backbone,
             classes: k,
             dim: d,
             quant: b.quant,
@@ -184,6 +271,7 @@ impl Model {
 /// A validated model borrowing the file's bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct ModelRef<'a> {
+    backbone: Option<MlpI8Ref<'a>>,
     classes: usize,
     dim: usize,
     quant: Quant,
@@ -291,6 +379,39 @@ impl<'a> ModelRef<'a> {
         }
     }
 
+    /// The int8 MLP backbone, if the file has one.
+    pub fn backbone(&self) -> Option<MlpI8Ref<'a>> {
+        self.backbone
+    }
+
+    /// Classifies a raw input with the model's backbone: the input (the values the training
+    /// data loader produced, before standardisation) is quantised with the backbone's input
+    /// step, run through the int8 layers, and the int8 embedding is classified against the int8
+    /// prototypes. Integers only after the first quantisation: the same bits on every target.
+    /// `scratch` needs [`ModelRef::raw_scratch_len`] bytes.
+    ///
+    /// # Errors
+    /// [`Error::Format`] if the model has no backbone; as [`MlpI8Ref::forward`] and
+    /// [`Classify::classify`] (an all-zero embedding is [`Error::ZeroVector`]: no direction).
+    pub fn classify_raw(&self, x: &[f32], scratch: &mut [i8]) -> Result<Prediction<i32>> {
+        let mlp = self.backbone.ok_or(Error::Format {
+            what: "the model has no backbone: classify embeddings instead",
+        })?;
+        let p = self.int8().ok_or(Error::Format {
+            what: "int8 prototypes",
+        })?;
+        let z = mlp.forward(x, scratch)?;
+        if z.iter().all(|&v| v == 0) {
+            return Err(Error::ZeroVector);
+        }
+        p.classify(z)
+    }
+
+    /// Scratch bytes [`ModelRef::classify_raw`] needs (0 without a backbone).
+    pub fn raw_scratch_len(&self) -> usize {
+        self.backbone.map_or(0, |m| m.scratch_len())
+    }
+
     /// Size of the model file in bytes (what it occupies in flash when embedded).
     pub fn flash_bytes(&self) -> usize {
         self.bytes
@@ -304,6 +425,12 @@ impl<'a> ModelRef<'a> {
             Quant::Int8 { .. } => self.dim + 8,
             Quant::F32 => 8,
         }
+    }
+
+    /// RAM to classify one raw input with the backbone besides the input itself: the scratch
+    /// of [`ModelRef::classify_raw`] and the running best (8 bytes); 0 without a backbone.
+    pub fn raw_ram_bytes(&self) -> usize {
+        self.backbone.map_or(0, |m| m.scratch_len() + 8)
     }
 }
 
@@ -342,6 +469,7 @@ pub struct ModelBuilder {
     num_prototypes: usize,
     sigma: alloc::vec::Vec<u8>,
     names: Option<alloc::string::String>,
+    backbone: Option<(f32, alloc::vec::Vec<crate::mlp::DenseI8>)>,
 }
 
 #[cfg(feature = "alloc")]
@@ -377,6 +505,7 @@ impl ModelBuilder {
             num_prototypes: classes,
             sigma,
             names: None,
+            backbone: None,
         }
     }
 
@@ -400,6 +529,17 @@ impl ModelBuilder {
         self
     }
 
+    /// An int8 MLP backbone (int8 models only): `layers` in order, inputs quantised with
+    /// `input_step`.
+    pub fn backbone(
+        mut self,
+        input_step: f32,
+        layers: alloc::vec::Vec<crate::mlp::DenseI8>,
+    ) -> Self {
+        self.backbone = Some((input_step, layers));
+        self
+    }
+
     /// The file's bytes. Run [`Model::from_bytes`] on them to validate.
     pub fn to_bytes(&self) -> alloc::vec::Vec<u8> {
         let body = Body {
@@ -411,8 +551,28 @@ impl ModelBuilder {
             sigma: &self.sigma,
             class_names: self.names.as_deref(),
         };
-        let encoded = postcard::to_allocvec(&body).unwrap_or_default();
-        let flags = if self.names.is_some() { FLAG_NAMES } else { 0 };
+        let mut encoded = postcard::to_allocvec(&body).unwrap_or_default();
+        let mut flags = if self.names.is_some() { FLAG_NAMES } else { 0 };
+        if let Some((step, layers)) = &self.backbone {
+            flags |= FLAG_BACKBONE;
+            let mut push = |bytes: alloc::vec::Vec<u8>| encoded.extend_from_slice(&bytes);
+            push(postcard::to_allocvec(step).unwrap_or_default());
+            push(postcard::to_allocvec(&(layers.len() as u32)).unwrap_or_default());
+            for l in layers {
+                let (bias, multiplier) = l.le_bytes();
+                push(
+                    postcard::to_allocvec(&LayerBody {
+                        inputs: l.inputs as u32,
+                        outputs: l.outputs as u32,
+                        weights: bytemuck::cast_slice(&l.weights),
+                        bias: &bias,
+                        multiplier: &multiplier,
+                        shift: bytemuck::cast_slice(&l.shift),
+                    })
+                    .unwrap_or_default(),
+                );
+            }
+        }
         container::seal(&MODEL_MAGIC, MODEL_VERSION, flags, &encoded)
     }
 }

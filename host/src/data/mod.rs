@@ -120,6 +120,25 @@ pub struct Dataset {
     pub raw_scale: f64,
 }
 
+impl Dataset {
+    /// The raw (unstandardised) inputs of every `stride`-th example of `split`: what a device
+    /// feeds a model whose backbone has the standardisation folded in.
+    pub fn raw(&self, split: &Split, stride: usize) -> Vec<f32> {
+        let per = self.shape.height * self.shape.width;
+        split
+            .x
+            .chunks_exact(self.shape.features())
+            .step_by(stride.max(1))
+            .flat_map(|ex| {
+                ex.iter().enumerate().map(move |(i, &v)| {
+                    let (mean, std) = self.standardisation[i / per];
+                    (f64::from(v) * std + mean) as f32
+                })
+            })
+            .collect()
+    }
+}
+
 /// Where the data comes from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataSpec {

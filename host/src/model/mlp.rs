@@ -26,6 +26,11 @@ impl Mlp {
         }
     }
 
+    /// The linear layers in order (hidden…, output).
+    pub fn layers(&self) -> impl Iterator<Item = &Linear> {
+        self.hidden.iter().chain(std::iter::once(&self.out))
+    }
+
     /// `[N, C, H, W]` (flattened) → `[N, d]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let mut h: Tensor<2> = x.flatten(1, 3);

@@ -1,0 +1,211 @@
+//! The int8 MLP backbone of a model file: raw input → embedding on the device.
+//!
+//! From the trained f32 layers (BatchNorm already folded into the last, see
+//! [`Model::dense_layers`](crate::model::Model::dense_layers)) this folds the input
+//! standardisation into the first layer, so the device feeds the values the data loader
+//! produced; calibrates one activation step per layer (`max |a| / 127` over calibration inputs,
+//! as TFLite's post-training quantisation does with min/max); quantises the weights with one step
+//! per output channel; and expresses each channel's rescale `s_in · s_w,o / s_out` as a
+//! fixed-point multiplier. The device then runs on integers only
+//! ([`dl2pa_core::mlp`]).
+
+use dl2pa_core::mlp::{DenseI8, MAX_BIAS, multiplier_for};
+use dl2pa_core::quant::{QMAX, quantize_value, step_for};
+
+use crate::data::Shape;
+use crate::error::{Error, Result};
+use crate::model::DenseF32;
+
+/// An f32 network of dense layers with ReLU between them, evaluated in f64.
+#[derive(Clone, Debug)]
+pub struct DenseNet {
+    /// The layers in order.
+    pub layers: Vec<DenseF32>,
+}
+
+impl DenseNet {
+    /// Folds per-channel standardisation `(x − mean_c) / std_c` of inputs shaped `shape` into
+    /// the first layer, so the network reads the raw (unstandardised) values.
+    ///
+    /// # Errors
+    /// [`Error::Arg`] if the first layer's inputs are not `shape.features()` or a statistic is
+    /// missing.
+    pub fn with_raw_input(
+        mut layers: Vec<DenseF32>,
+        shape: Shape,
+        stats: &[(f64, f64)],
+    ) -> Result<Self> {
+        let per = shape.height * shape.width;
+        let first = layers
+            .first_mut()
+            .ok_or_else(|| Error::arg("backbone", "no layers", "at least one dense layer"))?;
+        if first.inputs != shape.features() || stats.len() != shape.channels {
+            return Err(Error::arg(
+                "backbone",
+                format!(
+                    "{} inputs, {} channel statistics",
+                    first.inputs,
+                    stats.len()
+                ),
+                format!(
+                    "{} inputs and {} statistics",
+                    shape.features(),
+                    shape.channels
+                ),
+            ));
+        }
+        for o in 0..first.outputs {
+            let row = &mut first.weights[o * first.inputs..(o + 1) * first.inputs];
+            let mut shift = 0.0f64;
+            for (i, w) in row.iter_mut().enumerate() {
+                let (mean, std) = stats[i / per];
+                let folded = f64::from(*w) / std;
+                shift += folded * mean;
+                *w = folded as f32;
+            }
+            first.bias[o] = (f64::from(first.bias[o]) - shift) as f32;
+        }
+        Ok(DenseNet { layers })
+    }
+
+    /// Every layer's output for input `x` (ReLU after all but the last).
+    pub fn activations(&self, x: &[f32]) -> Vec<Vec<f64>> {
+        let mut out: Vec<Vec<f64>> = Vec::with_capacity(self.layers.len());
+        let mut a: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+        for (i, l) in self.layers.iter().enumerate() {
+            let relu = i + 1 < self.layers.len();
+            a = l
+                .weights
+                .chunks_exact(l.inputs)
+                .zip(&l.bias)
+                .map(|(row, &b)| {
+                    let y = f64::from(b)
+                        + row
+                            .iter()
+                            .zip(&a)
+                            .map(|(&w, &v)| f64::from(w) * v)
+                            .sum::<f64>();
+                    if relu { y.max(0.0) } else { y }
+                })
+                .collect();
+            out.push(a.clone());
+        }
+        out
+    }
+
+    /// The embedding of `x`.
+    pub fn embed(&self, x: &[f32]) -> Vec<f64> {
+        self.activations(x).pop().unwrap_or_default()
+    }
+}
+
+/// The int8 backbone and the steps it was built with.
+#[derive(Clone, Debug)]
+pub struct QuantizedNet {
+    /// Step of the quantised input.
+    pub input_step: f32,
+    /// Layers as stored in the model file.
+    pub layers: Vec<DenseI8>,
+    /// Activation step after each layer.
+    pub steps: Vec<f32>,
+}
+
+/// Quantises `net` with activation ranges calibrated on the raw inputs `calib`
+/// (`n × inputs`, at least one example).
+///
+/// # Errors
+/// [`Error::Core`] for a range that is zero or not finite (a layer whose outputs are always 0
+/// on the calibration set) or a rescale that fixed point cannot hold; [`Error::Numerical`] for
+/// a bias beyond 2³⁰ units.
+pub fn quantize_net(net: &DenseNet, calib: &[f32]) -> Result<QuantizedNet> {
+    let inputs = net.layers.first().map_or(0, |l| l.inputs);
+    let mut max_in = 0.0f32;
+    let mut max_act = vec![0.0f64; net.layers.len()];
+    for x in calib.chunks_exact(inputs.max(1)) {
+        max_in = x.iter().fold(max_in, |m, v| m.max(v.abs()));
+        for (m, a) in max_act.iter_mut().zip(net.activations(x)) {
+            *m = a.iter().fold(*m, |m, v| m.max(v.abs()));
+        }
+    }
+    let input_step = step_for(max_in)?;
+    let steps = max_act
+        .iter()
+        .map(|&m| step_for(m as f32))
+        .collect::<std::result::Result<Vec<f32>, _>>()?;
+    let mut layers = Vec::with_capacity(net.layers.len());
+    let mut s_in = f64::from(input_step);
+    for (l, &s_out) in net.layers.iter().zip(&steps) {
+        let mut q = DenseI8 {
+            inputs: l.inputs,
+            outputs: l.outputs,
+            weights: vec![0; l.weights.len()],
+            bias: Vec::with_capacity(l.outputs),
+            multiplier: Vec::with_capacity(l.outputs),
+            shift: Vec::with_capacity(l.outputs),
+        };
+        for (o, (row, qrow)) in l
+            .weights
+            .chunks_exact(l.inputs)
+            .zip(q.weights.chunks_exact_mut(l.inputs))
+            .enumerate()
+        {
+            let max_w = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            // An all-zero row has no range: any step stores it exactly.
+            let s_w = step_for(max_w).unwrap_or(1.0);
+            for (qw, &w) in qrow.iter_mut().zip(row) {
+                *qw = quantize_value(w, s_w);
+            }
+            let unit = s_in * f64::from(s_w);
+            let b = (f64::from(l.bias[o]) / unit).round();
+            if b.abs() > f64::from(MAX_BIAS) {
+                return Err(Error::Numerical(format!(
+                    "bias {} of output {o} is {b:.0} units of its accumulator: expected at most 2^30",
+                    l.bias[o]
+                )));
+            }
+            let (m, sh) = multiplier_for(unit / f64::from(s_out))?;
+            q.bias.push(b as i32);
+            q.multiplier.push(m);
+            q.shift.push(sh);
+        }
+        layers.push(q);
+        s_in = f64::from(s_out);
+    }
+    Ok(QuantizedNet {
+        input_step,
+        layers,
+        steps,
+    })
+}
+
+/// The int8 embedding of `x` by the host's own arithmetic (i64 sums in input order, i128
+/// rescale), independent of the core's lane-ordered kernel that it checks.
+pub fn simulate(net: &QuantizedNet, x: &[f32]) -> Vec<i8> {
+    let mut a: Vec<i64> = x
+        .iter()
+        .map(|&v| i64::from(quantize_value(v, net.input_step)))
+        .collect();
+    for (i, l) in net.layers.iter().enumerate() {
+        let lo = if i + 1 == net.layers.len() {
+            -i128::from(QMAX)
+        } else {
+            0
+        };
+        a = (0..l.outputs)
+            .map(|o| {
+                let row = &l.weights[o * l.inputs..(o + 1) * l.inputs];
+                let acc = i64::from(l.bias[o])
+                    + row
+                        .iter()
+                        .zip(&a)
+                        .map(|(&w, &v)| i64::from(w) * v)
+                        .sum::<i64>();
+                let r = 31 - i32::from(l.shift[o]);
+                let y = (i128::from(acc) * i128::from(l.multiplier[o]) + (1i128 << (r - 1)))
+                    .div_euclid(1i128 << r);
+                y.clamp(lo, i128::from(QMAX)) as i64
+            })
+            .collect();
+    }
+    a.into_iter().map(|v| v as i8).collect()
+}
