@@ -1,6 +1,6 @@
 //! Vector arithmetic on the unit sphere, in a fixed evaluation order.
 //!
-//! Every sum here runs over [`LANES`] interleaved accumulators that are combined in a fixed
+//! Every sum here runs over 8 (`LANES`) interleaved accumulators that are combined in a fixed
 //! order: fast (the lanes are independent, so the compiler can vectorise) and the same bits on
 //! every target, because the order never depends on the target's SIMD width.
 

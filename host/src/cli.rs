@@ -53,7 +53,7 @@ pub struct ExperimentArgs {
     /// Dataset [default: digits; k100: synthetic:classes=100,groups=20]
     #[arg(long, value_name = "SPEC")]
     pub data: Option<String>,
-    /// Output directory [default: experiments/<name>-<data>]
+    /// Output directory [default: experiments/{name}-{data}]
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Seeds per configuration
@@ -108,7 +108,7 @@ pub struct TrainArgs {
     /// Every training setting; the config file uses the same names.
     #[command(flatten)]
     pub flags: TrainFlags,
-    /// Run directory [default: runs/<data>-<method>-d<dim>-s<seed>]
+    /// Run directory [default: runs/{data}-{method}-d{dim}-s{seed}]
     #[arg(long, short = 'o', value_name = "RUN")]
     pub out: Option<PathBuf>,
     /// Settings from a TOML file (a run's config.toml re-runs it); flags override it

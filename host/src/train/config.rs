@@ -99,8 +99,9 @@ macro_rules! train_config {
 }
 
 train_config! {
-    /// Dataset: digits, fashion-mnist[:DIR], cifar10:DIR, cifar100:DIR, cifar100-coarse:DIR,
-    /// csv:FILE, folder:DIR, synthetic[:key=value,...] [default: digits]
+    /// Dataset: digits, fashion-mnist (or fashion-mnist:DIR), cifar10:DIR, cifar100:DIR,
+    /// cifar100-coarse:DIR, csv:FILE, folder:DIR, synthetic (or synthetic:key=value,...)
+    /// [default: digits]
     [value_name = "SPEC"] data: String = "digits".into();
     /// Label column of csv:FILE (name or 0-based index)
     [value_name = "COL"] label_column: String = String::new();
