@@ -114,9 +114,9 @@ pub struct QuantizedNet {
 /// (`n × inputs`, at least one example).
 ///
 /// # Errors
-/// [`Error::Core`] for a range that is zero or not finite (a layer whose outputs are always 0
-/// on the calibration set) or a rescale that fixed point cannot hold; [`Error::Numerical`] for
-/// a bias beyond 2³⁰ units.
+/// [`Error::Numerical`] for a range that is zero or not finite (a layer whose outputs are always
+/// 0 on the calibration set) or a bias beyond 2³⁰ units; [`Error::Core`] for a rescale that
+/// fixed point cannot hold.
 pub fn quantize_net(net: &DenseNet, calib: &[f32]) -> Result<QuantizedNet> {
     let inputs = net.layers.first().map_or(0, |l| l.inputs);
     let mut max_in = 0.0f32;
@@ -127,11 +127,21 @@ pub fn quantize_net(net: &DenseNet, calib: &[f32]) -> Result<QuantizedNet> {
             *m = a.iter().fold(*m, |m, v| m.max(v.abs()));
         }
     }
-    let input_step = step_for(max_in)?;
+    let input_step = step_for(max_in).map_err(|_| {
+        Error::Numerical("the calibration inputs are all zero: no input range to quantise".into())
+    })?;
     let steps = max_act
         .iter()
-        .map(|&m| step_for(m as f32))
-        .collect::<std::result::Result<Vec<f32>, _>>()?;
+        .enumerate()
+        .map(|(l, &m)| {
+            step_for(m as f32).map_err(|_| {
+                Error::Numerical(format!(
+                    "layer {} outputs {m} on every calibration input: expected a finite, non-zero range",
+                    l + 1
+                ))
+            })
+        })
+        .collect::<Result<Vec<f32>>>()?;
     let mut layers = Vec::with_capacity(net.layers.len());
     let mut s_in = f64::from(input_step);
     for (l, &s_out) in net.layers.iter().zip(&steps) {
@@ -208,4 +218,80 @@ pub fn simulate(net: &QuantizedNet, x: &[f32]) -> Vec<i8> {
             .collect();
     }
     a.into_iter().map(|v| v as i8).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(inputs: usize, outputs: usize, f: impl Fn(usize) -> f32) -> DenseF32 {
+        DenseF32 {
+            inputs,
+            outputs,
+            weights: (0..inputs * outputs).map(&f).collect(),
+            bias: (0..outputs).map(|o| f(o + 7) * 0.1).collect(),
+        }
+    }
+
+    fn wave(i: usize) -> f32 {
+        ((i as f32) * 0.731).sin()
+    }
+
+    #[test]
+    fn folding_the_standardisation_gives_the_same_embedding_from_raw_input() {
+        let shape = Shape {
+            channels: 2,
+            height: 2,
+            width: 1,
+        };
+        let stats = [(0.3, 0.2), (-1.0, 4.0)];
+        let layers = vec![layer(4, 3, wave), layer(3, 2, |i| wave(i + 11))];
+        let plain = DenseNet {
+            layers: layers.clone(),
+        };
+        let folded = DenseNet::with_raw_input(layers, shape, &stats).unwrap();
+        let raw = [0.9f32, 0.1, 3.0, -2.0];
+        let standardised: Vec<f32> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let (m, s) = stats[i / 2];
+                ((f64::from(v) - m) / s) as f32
+            })
+            .collect();
+        let (a, b) = (plain.embed(&standardised), folded.embed(&raw));
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-5, "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn the_int8_network_tracks_the_f32_one_and_dead_layers_are_named() {
+        let net = DenseNet {
+            layers: vec![layer(6, 8, wave), layer(8, 3, |i| wave(i + 5))],
+        };
+        let calib: Vec<f32> = (0..600).map(|i| wave(i * 3)).collect();
+        let q = quantize_net(&net, &calib).unwrap();
+        let step = f64::from(*q.steps.last().unwrap());
+        for x in calib.chunks_exact(6) {
+            let z = net.embed(x);
+            let qz = simulate(&q, x);
+            for (a, b) in z.iter().zip(&qz) {
+                // A few steps of rounding through two layers.
+                assert!(
+                    (a - f64::from(*b) * step).abs() < 4.0 * step,
+                    "{z:?} vs {qz:?}"
+                );
+            }
+        }
+        let dead = DenseNet {
+            layers: vec![layer(6, 2, |_| -1.0), layer(2, 3, wave)],
+        };
+        let positive: Vec<f32> = calib.iter().map(|v| v.abs()).collect();
+        let err = quantize_net(&dead, &positive).unwrap_err().to_string();
+        assert!(
+            err.starts_with("layer 1 outputs 0 on every calibration input"),
+            "{err}"
+        );
+    }
 }
