@@ -142,6 +142,10 @@ pub struct PredictArgs {
     pub run: PathBuf,
     /// Inputs: a PNG/JPEG image or folder of them, an IDX image file, or a CSV of feature rows
     pub input: PathBuf,
+    /// Classify with this exported model (`export --backbone`) through dl2pa-core's int8 path,
+    /// exactly as a device would, instead of the run's f32 network
+    #[arg(long, value_name = "FILE.dl2p")]
+    pub model: Option<PathBuf>,
 }
 
 /// `dl2pa prototypes`.
@@ -431,6 +435,17 @@ fn eval_cmd(device: DeviceChoice, a: &EvalArgs) -> Result<()> {
 fn predict_cmd(device: DeviceChoice, a: &PredictArgs) -> Result<()> {
     let (dev, _) = device::select(device)?;
     let info = train::read_info(&a.run)?;
+    if let Some(model) = &a.model {
+        let inputs = crate::predict::read_raw_inputs(&a.input, &info)?;
+        let preds = crate::predict::predict_with_model(model, &inputs, &info)?;
+        return print_lines(
+            inputs
+                .names
+                .iter()
+                .zip(&preds)
+                .map(|(n, p)| format!("{n}\t{p}")),
+        );
+    }
     let inputs = crate::predict::read_inputs(&a.input, &info)?;
     let r = train::load_run(&a.run, &dev, None)?;
     let split = crate::data::Split {
@@ -446,10 +461,27 @@ fn predict_cmd(device: DeviceChoice, a: &PredictArgs) -> Result<()> {
         r.class_protos.as_deref(),
         &dev,
     )?;
-    for (name, p) in inputs.names.iter().zip(preds) {
-        println!("{name}\t{}", info.classes[p as usize]);
+    print_lines(
+        inputs
+            .names
+            .iter()
+            .zip(preds)
+            .map(|(n, p)| format!("{n}\t{}", info.classes[p as usize])),
+    )
+}
+
+/// Writes lines to stdout; a reader that goes away (`dl2pa predict … | head`) ends the output
+/// quietly instead of panicking on the broken pipe.
+fn print_lines(mut lines: impl Iterator<Item = String>) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result = lines
+        .try_for_each(|l| writeln!(out, "{l}"))
+        .and_then(|()| out.flush());
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// A progress bar on stderr when it is a terminal, hidden otherwise.

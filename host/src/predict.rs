@@ -1,4 +1,5 @@
-//! `dl2pa predict`: new inputs in the run's data format → class names.
+//! `dl2pa predict`: new inputs in the run's data format → class names, by the run's f32 network
+//! or (`--model`) by an exported int8 model through dl2pa-core, as on a device.
 //!
 //! Accepted inputs: a PNG/JPEG image or a folder of them, an IDX image file (gzipped or not)
 //! for image runs; a CSV file of feature rows (the label column, if present, is ignored) for
@@ -18,8 +19,18 @@ pub struct Inputs {
     pub x: Vec<f32>,
 }
 
-/// Reads `path` for a run described by `info`.
+/// Reads `path` for a run described by `info`, standardised as the run's network expects.
 pub fn read_inputs(path: &Path, info: &RunInfo) -> Result<Inputs> {
+    let mut inputs = read_raw_inputs(path, info)?;
+    for (c, &st) in info.standardisation.iter().enumerate() {
+        apply_standardisation(&mut inputs.x, info.shape, c, st);
+    }
+    Ok(inputs)
+}
+
+/// Reads `path` as the data loader's values (pixel/255, digit counts/16, CSV numbers as they
+/// are), before standardisation: what a model with an int8 backbone takes.
+pub fn read_raw_inputs(path: &Path, info: &RunInfo) -> Result<Inputs> {
     let s = info.shape;
     let (names, mut x) = if path.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
@@ -52,10 +63,53 @@ pub fn read_inputs(path: &Path, info: &RunInfo) -> Result<Inputs> {
     };
     let scale = info.raw_scale as f32;
     x.iter_mut().for_each(|v| *v *= scale);
-    for (c, &st) in info.standardisation.iter().enumerate() {
-        apply_standardisation(&mut x, s, c, st);
-    }
     Ok(Inputs { names, x })
+}
+
+/// Classifies raw `inputs` with the exported model at `model` through the core
+/// (`ModelRef::classify_raw`), returning class names (the file's, else the run's); an input
+/// whose int8 embedding is all zero has no class and gets `-`.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::Format`] if the file is not a model with a backbone or its input
+/// size differs from the run's.
+pub fn predict_with_model(model: &Path, inputs: &Inputs, info: &RunInfo) -> Result<Vec<String>> {
+    let bytes = std::fs::read(model).map_err(|e| Error::io(model, e))?;
+    let m = dl2pa_core::format::Model::from_bytes(&bytes)
+        .map_err(|e| Error::format(model, e.to_string()))?;
+    let f = info.shape.features();
+    match m.backbone() {
+        None => {
+            return Err(Error::format(
+                model,
+                "no backbone in this model: export it with --backbone to classify raw inputs",
+            ));
+        }
+        Some(b) if b.inputs() != f => {
+            return Err(Error::format(
+                model,
+                format!(
+                    "the backbone takes {} inputs: expected {f} for this run's data",
+                    b.inputs()
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    let mut scratch = vec![0i8; m.raw_scratch_len()];
+    inputs
+        .x
+        .chunks_exact(f)
+        .map(|x| match m.classify_raw(x, &mut scratch) {
+            Ok(p) => Ok(m
+                .class_name(p.class)
+                .map(str::to_string)
+                .or_else(|| info.classes.get(p.class).cloned())
+                .unwrap_or_else(|| p.class.to_string())),
+            Err(dl2pa_core::Error::ZeroVector) => Ok("-".to_string()),
+            Err(e) => Err(Error::format(model, e.to_string())),
+        })
+        .collect()
 }
 
 /// Raw pixel bytes of an image of exactly the run's size, channel-major.

@@ -110,3 +110,77 @@ fn only_int8_mlp_runs_export_a_backbone() {
     );
     assert!(!out.exists(), "nothing is written on error");
 }
+
+/// `dl2pa predict --model`: a file of new inputs through the exported int8 model (the core's
+/// path, as on a device) agrees with the run's f32 network, and wrong models are named.
+#[test]
+fn predict_with_the_exported_model_agrees_with_the_run() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let cfg = dl2pa::train::config::TrainConfig {
+        dim: 8,
+        epochs: 6,
+        widths: vec![64],
+        ..Default::default()
+    };
+    dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |_| {}).unwrap();
+    let (with, without) = (dir.path().join("b.dl2p"), dir.path().join("p.dl2p"));
+    export(&run, &with, QuantKind::Int8, None, None, true, &dev).unwrap();
+    export(&run, &without, QuantKind::Int8, None, None, false, &dev).unwrap();
+
+    let info = dl2pa::train::read_info(&run).unwrap();
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/data/digits.csv.gz");
+    let raw = dl2pa::predict::read_raw_inputs(&csv, &info).unwrap();
+    let int8 = dl2pa::predict::predict_with_model(&with, &raw, &info).unwrap();
+    let std_inputs = dl2pa::predict::read_inputs(&csv, &info).unwrap();
+    let loaded = dl2pa::train::load_run(&run, &dev, None).unwrap();
+    let split = dl2pa::data::Split {
+        y: vec![0; std_inputs.names.len()],
+        x: std_inputs.x,
+    };
+    let (_, f32_preds) = dl2pa::train::evaluate(
+        &loaded.model,
+        &split,
+        info.shape,
+        info.classes.len(),
+        loaded.class_protos.as_deref(),
+        &dev,
+    )
+    .unwrap();
+    assert_eq!(int8.len(), 1797);
+    let same = int8
+        .iter()
+        .zip(&f32_preds)
+        .filter(|(a, b)| **a == info.classes[**b as usize])
+        .count();
+    assert!(
+        same * 100 >= 99 * int8.len(),
+        "{same} of {} agree",
+        int8.len()
+    );
+
+    let err = dl2pa::predict::predict_with_model(&without, &raw, &info)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            "no backbone in this model: export it with --backbone to classify raw inputs"
+        ),
+        "{err}"
+    );
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/mlp.dl2p");
+    let mut other = info.clone();
+    other.shape.width = 4;
+    let few = dl2pa::predict::Inputs {
+        names: vec!["x".into()],
+        x: vec![0.0; 32],
+    };
+    let err = dl2pa::predict::predict_with_model(&golden, &few, &other)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with("the backbone takes 64 inputs: expected 32 for this run's data"),
+        "{err}"
+    );
+}
