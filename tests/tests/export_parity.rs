@@ -5,18 +5,24 @@
 use dl2pa::export::{QuantKind, export, simulate_int8};
 use dl2pa_core::format::{Features, Model, Quant};
 
-#[test]
-fn core_matches_host_on_every_example() {
-    let dev = burn::prelude::Device::flex();
-    let dir = tempfile::tempdir().unwrap();
-    let run = dir.path().join("run");
+/// A digits run (MLP 64 → 64 → 8, 6 epochs) in `dir/run`.
+fn digits_run(dir: &std::path::Path, dev: &burn::prelude::Device) -> std::path::PathBuf {
+    let run = dir.join("run");
     let cfg = dl2pa::train::config::TrainConfig {
         dim: 8,
         epochs: 6,
         widths: vec![64],
         ..Default::default()
     };
-    dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |_| {}).unwrap();
+    dl2pa::train::train(&cfg, dev, &run, false, None, &mut |_| {}).unwrap();
+    run
+}
+
+#[test]
+fn core_matches_host_on_every_example() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let run = digits_run(dir.path(), &dev);
     let (mp, fp, rp) = (
         dir.path().join("m.dl2p"),
         dir.path().join("t.dl2f"),
@@ -117,14 +123,7 @@ fn only_int8_mlp_runs_export_a_backbone() {
 fn predict_with_the_exported_model_agrees_with_the_run() {
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
-    let run = dir.path().join("run");
-    let cfg = dl2pa::train::config::TrainConfig {
-        dim: 8,
-        epochs: 6,
-        widths: vec![64],
-        ..Default::default()
-    };
-    dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |_| {}).unwrap();
+    let run = digits_run(dir.path(), &dev);
     let (with, without) = (dir.path().join("b.dl2p"), dir.path().join("p.dl2p"));
     export(&run, &with, QuantKind::Int8, None, None, true, &dev).unwrap();
     export(&run, &without, QuantKind::Int8, None, None, false, &dev).unwrap();
