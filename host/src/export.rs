@@ -197,6 +197,7 @@ pub fn export(
     let (mut hit32, mut hit8, mut hit_pp, mut disagree, mut mismatches) = (0, 0, 0, 0, 0);
     let mut fb = FeaturesBuilder::new(d, k);
     let mut qx = vec![0i8; d];
+    let mut f32_preds = Vec::with_capacity(test.len());
     for (zi, &label) in z.chunks_exact(d).zip(&test.y) {
         let p32 = argmax(cp.chunks_exact(d).map(|p| {
             p.iter()
@@ -224,6 +225,7 @@ pub fn export(
         hit_pp += usize::from(ppp == label as usize);
         disagree += usize::from(p8 != p32);
         fb.push(&qx, xstep, label as u16, p8 as u16);
+        f32_preds.push(p32);
     }
     let n = test.len().max(1) as f64;
     let backbone = match &net {
@@ -232,14 +234,8 @@ pub fn export(
             let f = setup.data.shape.features();
             let mut scratch = vec![0i8; parsed.raw_scratch_len()];
             let (mut hit32, mut hit8, mut fold, mut mismatch) = (0, 0, 0, 0);
-            for ((x, &label), zi) in raw.chunks_exact(f).zip(&test.y).zip(z.chunks_exact(d)) {
+            for ((x, &label), &trained) in raw.chunks_exact(f).zip(&test.y).zip(&f32_preds) {
                 let p32 = argmax_f64(&cp, &f32_net.embed(x));
-                let trained = argmax(cp.chunks_exact(d).map(|p| {
-                    p.iter()
-                        .zip(zi)
-                        .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                        .sum()
-                }));
                 let qz = backbone::simulate(qnet, x);
                 // An all-zero embedding has no direction: no class, on the device as here.
                 let host = (!qz.iter().all(|&v| v == 0)).then(|| simulate_int8(&q, k, &qz));
