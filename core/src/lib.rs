@@ -16,7 +16,7 @@ pub mod quant;
 pub mod sphere;
 
 pub use classify::{Classify, Prediction};
-pub use error::{Error, Result};
+pub use error::{Error, FormatError, Result};
 pub use prototypes::{Prototypes, PrototypesRef, UNIT_TOLERANCE};
 pub use quant::{PrototypesI8, PrototypesI8Ref};
 

@@ -13,7 +13,7 @@
 //! into the last, picks one weight step per output channel and one activation step per layer;
 //! the real factor of channel `o` of a layer is `s_in · s_w,o / s_out`.
 
-use crate::error::{Error, Result, check_len};
+use crate::error::{Error, FormatError, Result, check_len};
 use crate::quant::quantize_with;
 use crate::sphere::dot_i8;
 
@@ -100,7 +100,8 @@ impl<'a> DenseI8Ref<'a> {
     /// # Errors
     /// [`Error::Size`] for 0 or more than [`MAX_WIDTH`] inputs or outputs; [`Error::Length`];
     /// [`Error::Format`] for a weight of −128, a bias beyond ±[`MAX_BIAS`], a negative
-    /// multiplier or a shift outside `−31 ..= 30`.
+    /// multiplier or a shift outside `−31 ..= 30` ([`FormatError::LayerWeight`] … with layer
+    /// index 0: a layer checked alone does not know its place; the parser sets it).
     pub fn new(
         inputs: usize,
         outputs: usize,
@@ -123,26 +124,18 @@ impl<'a> DenseI8Ref<'a> {
         check_len("multiplier bytes", multiplier.len(), 4 * outputs)?;
         check_len("shifts", shift.len(), outputs)?;
         if weights.contains(&i8::MIN) {
-            return Err(Error::Format {
-                what: "layer weight -128 outside the symmetric range",
-            });
+            return Err(Error::Format(FormatError::LayerWeight { layer: 0 }));
         }
         for o in 0..outputs {
             if !(-MAX_BIAS..=MAX_BIAS).contains(&i32_at(bias, o)) {
-                return Err(Error::Format {
-                    what: "layer bias beyond 2^30 in magnitude",
-                });
+                return Err(Error::Format(FormatError::LayerBias { layer: 0 }));
             }
             if i32_at(multiplier, o) < 0 {
-                return Err(Error::Format {
-                    what: "layer multiplier is negative",
-                });
+                return Err(Error::Format(FormatError::LayerMultiplier { layer: 0 }));
             }
         }
         if shift.iter().any(|s| !(-31..=30).contains(s)) {
-            return Err(Error::Format {
-                what: "layer shift outside -31..=30",
-            });
+            return Err(Error::Format(FormatError::LayerShift { layer: 0 }));
         }
         Ok(DenseI8Ref {
             inputs,
@@ -205,8 +198,8 @@ impl<'a> MlpI8Ref<'a> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Size`] for no layers or more than [`MAX_LAYERS`]; [`Error::Format`] if a layer's
-    /// inputs differ from the previous layer's outputs; [`Error::BadScale`] for a step that is
+    /// [`Error::Size`] for no layers or more than [`MAX_LAYERS`];
+    /// [`FormatError::LayerChain`] if a layer's inputs differ from the previous layer's outputs; [`Error::BadScale`] for a step that is
     /// not finite and positive.
     pub fn new(input_step: f32, layers: &[DenseI8Ref<'a>]) -> Result<Self> {
         if layers.is_empty() || layers.len() > MAX_LAYERS {
@@ -219,10 +212,8 @@ impl<'a> MlpI8Ref<'a> {
         if !(input_step.is_finite() && input_step > 0.0) {
             return Err(Error::BadScale);
         }
-        if layers.windows(2).any(|w| w[0].outputs != w[1].inputs) {
-            return Err(Error::Format {
-                what: "backbone layer inputs differ from the previous layer's outputs",
-            });
+        if let Some(i) = layers.windows(2).position(|w| w[0].outputs != w[1].inputs) {
+            return Err(Error::Format(FormatError::LayerChain { layer: i + 1 }));
         }
         let mut slots = [DenseI8Ref::default(); MAX_LAYERS];
         slots[..layers.len()].copy_from_slice(layers);

@@ -8,7 +8,7 @@
 //! [`PrototypesI8Ref::error_bound`].
 
 use crate::classify::Classify;
-use crate::error::{Error, Result, check_len};
+use crate::error::{Error, FormatError, Result, check_len};
 use crate::prototypes::check_sizes;
 use crate::sphere::dot_i8;
 use crate::{MAX_CLASSES, MAX_DIM};
@@ -123,9 +123,7 @@ impl<const D: usize, const K: usize> PrototypesI8<D, K> {
             let mut j = 0;
             while j < D {
                 if data[k][j] == i8::MIN {
-                    return Err(Error::Format {
-                        what: "int8 value -128 outside the symmetric range",
-                    });
+                    return Err(Error::Format(FormatError::Int8Minimum));
                 }
                 j += 1;
             }
@@ -180,9 +178,7 @@ impl<'a> PrototypesI8Ref<'a> {
             return Err(Error::BadScale);
         }
         if data.contains(&i8::MIN) {
-            return Err(Error::Format {
-                what: "int8 value -128 outside the symmetric range",
-            });
+            return Err(Error::Format(FormatError::Int8Minimum));
         }
         Ok(PrototypesI8Ref {
             data,

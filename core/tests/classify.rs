@@ -2,7 +2,7 @@
 //! proven error bound, top-k, and bad input.
 
 use dl2pa_core::quant::{quantize, quantize_with, step_for};
-use dl2pa_core::{Classify, Error, Prototypes, PrototypesI8Ref, PrototypesRef};
+use dl2pa_core::{Classify, Error, FormatError, Prototypes, PrototypesI8Ref, PrototypesRef};
 use proptest::prelude::*;
 
 /// Random unit prototypes (K × d) and an input vector.
@@ -202,9 +202,7 @@ fn bad_input_is_a_typed_error() {
     assert_eq!(q.classify(&[0, 0]).unwrap_err(), Error::ZeroVector);
     assert_eq!(
         PrototypesI8Ref::new(&[-128, 0], 1, 2, 1.0).unwrap_err(),
-        Error::Format {
-            what: "int8 value -128 outside the symmetric range"
-        }
+        Error::Format(FormatError::Int8Minimum)
     );
     assert_eq!(
         PrototypesI8Ref::new(&[1, 0], 1, 2, 0.0).unwrap_err(),

@@ -5,7 +5,7 @@
 use dl2pa_core::format::{Features, FeaturesBuilder, Model, ModelBuilder, Quant, crc32};
 use dl2pa_core::quant::{quantize, quantize_with, step_for};
 use dl2pa_core::sphere::{dot, dot_le};
-use dl2pa_core::{Classify, Error, PrototypesI8Ref, PrototypesRef};
+use dl2pa_core::{Classify, Error, FormatError, PrototypesI8Ref, PrototypesRef};
 use proptest::prelude::*;
 
 fn unit_rows(k: usize, d: usize, seed: u64) -> Vec<f32> {
@@ -124,66 +124,100 @@ fn patched(bytes: &[u8], at: usize, value: &[u8]) -> Vec<u8> {
 
 #[test]
 fn each_rule_is_checked_even_with_a_valid_checksum() {
+    use FormatError as E;
     let good = int8_model();
-    let what = |b: &[u8]| match Model::from_bytes(b) {
-        Err(Error::Format { what }) => what,
+    let kind = |b: &[u8]| match Model::from_bytes(b) {
+        Err(Error::Format(kind)) => kind,
         other => panic!("expected a format error, got {other:?}"),
     };
-    assert_eq!(what(&patched(&good, 0, b"XXXX")), "wrong magic");
+    assert_eq!(kind(&patched(&good, 0, b"XXXX")), E::WrongMagic);
     assert_eq!(
-        what(&patched(&good, 4, &2u16.to_le_bytes())),
-        "unsupported format version"
+        kind(&patched(&good, 4, &2u16.to_le_bytes())),
+        E::UnsupportedVersion { found: 2 }
     );
     assert_eq!(
-        what(&patched(&good, 6, &0x8001u16.to_le_bytes())),
-        "unknown feature flag"
+        kind(&patched(&good, 6, &0x8001u16.to_le_bytes())),
+        E::UnknownFlag { bits: 0x8000 }
     );
-    assert!(what(&patched(&good, 6, &0u16.to_le_bytes())).contains("flag"));
+    assert_eq!(
+        kind(&patched(&good, 6, &0u16.to_le_bytes())),
+        E::ClassNameFlag
+    );
     let q = [127i8, 0, 0, 127];
     let sig = |s: &[u32], m: usize| {
         ModelBuilder::int8(&q, 1.0 / 127.0, 2, 2)
             .sigma(s, m)
             .to_bytes()
     };
+    assert_eq!(kind(&sig(&[1, 1], 2)), E::SigmaNotInjective);
+    assert_eq!(kind(&sig(&[0, 2], 2)), E::SigmaOutOfRange);
+    assert_eq!(kind(&sig(&[0, 1], 1)), E::PrototypeCount);
     assert_eq!(
-        what(&sig(&[1, 1], 2)),
-        "sigma maps two classes to one prototype"
+        kind(&ModelBuilder::int8(&[-128, 0, 0, 127], 0.01, 2, 2).to_bytes()),
+        E::Int8Minimum
     );
     assert_eq!(
-        what(&sig(&[0, 2], 2)),
-        "sigma entry is not a prototype index"
+        kind(&ModelBuilder::int8(&q, 0.0, 2, 2).to_bytes()),
+        E::BadStep
     );
     assert_eq!(
-        what(&sig(&[0, 1], 1)),
-        "number of prototypes is below classes or above 65 535"
+        kind(&ModelBuilder::int8(&q, 1.0, 3, 2).to_bytes()),
+        E::FieldLength
     );
     assert_eq!(
-        what(&ModelBuilder::int8(&[-128, 0, 0, 127], 0.01, 2, 2).to_bytes()),
-        "int8 value -128 outside the symmetric range"
+        kind(&ModelBuilder::int8(&q, 1.0, 2, 2).names(&["one"]).to_bytes()),
+        E::ClassNameCount
     );
     assert_eq!(
-        what(&ModelBuilder::int8(&q, 0.0, 2, 2).to_bytes()),
-        "int8 step is not finite and positive"
+        kind(&ModelBuilder::f32(&[1.0, 1.0], 1, 2).to_bytes()),
+        E::PrototypeNotUnit
     );
     assert_eq!(
-        what(&ModelBuilder::int8(&q, 1.0, 3, 2).to_bytes()),
-        "int8 prototypes: length is not classes x dim"
+        kind(&ModelBuilder::f32(&[f32::NAN, 1.0], 1, 2).to_bytes()),
+        E::PrototypeNotFinite
     );
     assert_eq!(
-        what(&ModelBuilder::int8(&q, 1.0, 2, 2).names(&["one"]).to_bytes()),
-        "class names: count is not classes"
+        kind(&ModelBuilder::int8(&[], 1.0, 0, 2).to_bytes()),
+        E::SizeOutOfRange
     );
+    // The kinds print as one line naming the check.
     assert_eq!(
-        what(&ModelBuilder::f32(&[1.0, 1.0], 1, 2).to_bytes()),
-        "f32 prototype is not a unit vector"
+        Error::Format(E::SigmaNotInjective).to_string(),
+        "malformed model: sigma maps two classes to one prototype"
     );
+}
+
+/// σ is checked window by window (4 096 prototype indices per pass): a repeat is found whether
+/// it sits in the first window, a later one or the last, partial one, and K = M = 65 535 (the
+/// format's limit, 16 passes) parses.
+#[test]
+fn sigma_is_checked_across_windows_at_the_format_limit() {
+    let model = |sigma: &[u32], m: usize| {
+        let k = sigma.len();
+        let q: Vec<i8> = (0..k)
+            .map(|c| if c % 2 == 0 { 127 } else { -127 })
+            .collect();
+        ModelBuilder::int8(&q, 1.0 / 127.0, k, 1)
+            .sigma(sigma, m)
+            .to_bytes()
+    };
+    let kind = |b: &[u8]| Model::from_bytes(b).err();
+    assert_eq!(kind(&model(&[0, 4096, 8192, 65_534], 65_535)), None);
+    for dup in [[3, 3], [4097, 4097], [65_534, 65_534]] {
+        assert_eq!(
+            kind(&model(&[dup[0], 7, dup[1]], 65_535)),
+            Some(Error::Format(FormatError::SigmaNotInjective)),
+            "{dup:?}"
+        );
+    }
+    let n = dl2pa_core::MAX_CLASSES;
+    let mut sigma: Vec<u32> = (0..n as u32).rev().collect();
+    let bytes = model(&sigma, n);
+    assert_eq!(Model::from_bytes(&bytes).unwrap().sigma(0), n as u32 - 1);
+    sigma[n - 1] = sigma[0];
     assert_eq!(
-        what(&ModelBuilder::f32(&[f32::NAN, 1.0], 1, 2).to_bytes()),
-        "f32 prototype value is not finite"
-    );
-    assert_eq!(
-        what(&ModelBuilder::int8(&[], 1.0, 0, 2).to_bytes()),
-        "classes or dim out of range"
+        kind(&model(&sigma, n)),
+        Some(Error::Format(FormatError::SigmaNotInjective))
     );
 }
 

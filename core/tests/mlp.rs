@@ -5,7 +5,7 @@
 use dl2pa_core::format::{Model, ModelBuilder};
 use dl2pa_core::mlp::{DenseI8, DenseI8Ref, MlpI8Ref, multiplier_for, requantize};
 use dl2pa_core::quant::quantize_value;
-use dl2pa_core::{Classify, Error};
+use dl2pa_core::{Classify, Error, FormatError};
 use proptest::prelude::*;
 
 /// A deterministic pseudo-random layer with real factors around `scale`.
@@ -222,7 +222,7 @@ fn a_backbone_round_trips_and_classify_raw_is_forward_then_classify() {
         Model::from_bytes(&plain)
             .unwrap()
             .classify_raw(&[0.0; 6], &mut scratch),
-        Err(Error::Format { .. })
+        Err(Error::NoBackbone)
     ));
 }
 
@@ -246,61 +246,41 @@ fn every_truncation_and_bit_flip_of_a_backbone_model_is_rejected() {
 
 #[test]
 fn each_backbone_rule_is_checked() {
-    let what = |b: &[u8]| match Model::from_bytes(b) {
-        Err(Error::Format { what }) => what,
+    use FormatError as E;
+    let kind = |b: &[u8]| match Model::from_bytes(b) {
+        Err(Error::Format(kind)) => kind,
         other => panic!("expected a format error, got {other:?}"),
     };
     let mut l = two_layers();
     l[1] = layer(5, 3, 4, 4e-3);
-    assert_eq!(what(&backbone_model(l)), "backbone outputs differ from dim");
+    assert_eq!(kind(&backbone_model(l)), E::BackboneOutputs);
     let mut l = two_layers();
     l[1] = layer(4, 4, 4, 4e-3);
-    assert_eq!(
-        what(&backbone_model(l)),
-        "backbone layer inputs differ from the previous layer's outputs"
-    );
+    assert_eq!(kind(&backbone_model(l)), E::LayerChain { layer: 1 });
     let mut l = two_layers();
     l[0].weights[3] = -128;
-    assert_eq!(
-        what(&backbone_model(l)),
-        "layer weight -128 outside the symmetric range"
-    );
+    assert_eq!(kind(&backbone_model(l)), E::LayerWeight { layer: 0 });
     let mut l = two_layers();
     l[0].shift[1] = 31;
-    assert_eq!(what(&backbone_model(l)), "layer shift outside -31..=30");
+    assert_eq!(kind(&backbone_model(l)), E::LayerShift { layer: 0 });
     let mut l = two_layers();
     l[1].multiplier[0] = -1;
-    assert_eq!(what(&backbone_model(l)), "layer multiplier is negative");
+    assert_eq!(kind(&backbone_model(l)), E::LayerMultiplier { layer: 1 });
     let mut l = two_layers();
     l[0].bias[0] = (1 << 30) + 1;
-    assert_eq!(
-        what(&backbone_model(l)),
-        "layer bias beyond 2^30 in magnitude"
-    );
+    assert_eq!(kind(&backbone_model(l)), E::LayerBias { layer: 0 });
     let mut l = two_layers();
-    l[0].bias.pop();
-    assert_eq!(
-        what(&backbone_model(l)),
-        "backbone layer sizes or lengths are inconsistent"
-    );
-    assert_eq!(
-        what(&backbone_model(vec![])),
-        "backbone layer count outside 1..=8"
-    );
+    l[1].bias.pop();
+    assert_eq!(kind(&backbone_model(l)), E::LayerShape { layer: 1 });
+    assert_eq!(kind(&backbone_model(vec![])), E::LayerCount);
     let nine: Vec<DenseI8> = (0..9).map(|i| layer(4, 4, i, 1e-2)).collect();
-    assert_eq!(
-        what(&backbone_model(nine)),
-        "backbone layer count outside 1..=8"
-    );
+    assert_eq!(kind(&backbone_model(nine)), E::LayerCount);
     let f32_model = ModelBuilder::f32(&[1.0, 0.0, 0.0, 0.0], 1, 4)
         .backbone(0.01, vec![layer(6, 4, 1, 1e-3)])
         .to_bytes();
-    assert_eq!(what(&f32_model), "a backbone needs int8 prototypes");
+    assert_eq!(kind(&f32_model), E::BackboneNeedsInt8);
     let zero_step = ModelBuilder::int8(&[127, 0, 0, 0], 1.0 / 127.0, 1, 4)
         .backbone(0.0, vec![layer(6, 4, 1, 1e-3)])
         .to_bytes();
-    assert_eq!(
-        what(&zero_step),
-        "backbone input step is not finite and positive"
-    );
+    assert_eq!(kind(&zero_step), E::BackboneInputStep);
 }

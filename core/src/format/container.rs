@@ -13,7 +13,10 @@
 
 use crc::{CRC_32_ISO_HDLC, Crc};
 
-use crate::error::{Error, Result};
+use crate::error::FormatError;
+
+/// Result of a framing check.
+type Result<T> = core::result::Result<T, FormatError>;
 
 /// Bytes before the body.
 pub const HEADER: usize = 12;
@@ -43,54 +46,41 @@ pub fn open<'a>(
     known_flags: u16,
 ) -> Result<(u16, &'a [u8])> {
     if bytes.len() < HEADER + TRAILER {
-        return Err(Error::Format {
-            what: "truncated header",
-        });
+        return Err(FormatError::TruncatedHeader);
     }
     if &bytes[..4] != magic {
-        return Err(Error::Format {
-            what: "wrong magic",
-        });
+        return Err(FormatError::WrongMagic);
     }
     if u16_at(bytes, 4) != version {
-        return Err(Error::Format {
-            what: "unsupported format version",
+        return Err(FormatError::UnsupportedVersion {
+            found: u16_at(bytes, 4),
         });
     }
     let flags = u16_at(bytes, 6);
     if flags & !known_flags != 0 {
-        return Err(Error::Format {
-            what: "unknown feature flag",
+        return Err(FormatError::UnknownFlag {
+            bits: flags & !known_flags,
         });
     }
     let len = u32_at(bytes, 8) as usize;
-    let end = HEADER.checked_add(len).ok_or(Error::Format {
-        what: "body length overflows",
-    })?;
+    let end = HEADER.checked_add(len).ok_or(FormatError::LengthOverflow)?;
     if bytes.len() != end + TRAILER {
-        return Err(Error::Format {
-            what: "length does not match the header (truncated or trailing bytes)",
-        });
+        return Err(FormatError::LengthMismatch);
     }
     if crc32(&bytes[..end]) != u32_at(bytes, end) {
-        return Err(Error::Format {
-            what: "checksum mismatch",
-        });
+        return Err(FormatError::ChecksumMismatch);
     }
     Ok((flags, &bytes[HEADER..end]))
 }
 
 /// Decodes a postcard body that must be consumed exactly, borrowing from it.
 pub fn decode<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T> {
-    let (value, rest) = postcard::take_from_bytes(body).map_err(|_| Error::Format {
-        what: "body does not decode",
-    })?;
+    let (value, rest) =
+        postcard::take_from_bytes(body).map_err(|_| FormatError::BodyDoesNotDecode)?;
     if rest.is_empty() {
         Ok(value)
     } else {
-        Err(Error::Format {
-            what: "trailing bytes in the body",
-        })
+        Err(FormatError::TrailingBytes)
     }
 }
 

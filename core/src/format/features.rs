@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::container;
-use crate::error::{Error, Result};
+use crate::error::{Error, FormatError, Result};
 use crate::{MAX_CLASSES, MAX_DIM};
 
 /// Magic of feature files.
@@ -41,35 +41,27 @@ impl Features {
         let b: Body<'_> = container::decode(body)?;
         let (n, d, k) = (b.count as usize, b.dim as usize, b.classes as usize);
         if d == 0 || d > MAX_DIM || k == 0 || k > MAX_CLASSES {
-            return Err(Error::Format {
-                what: "dim or classes out of range",
-            });
+            return Err(Error::Format(FormatError::SizeOutOfRange));
         }
-        let nd = n.checked_mul(d).ok_or(Error::Format {
-            what: "count x dim overflows",
-        })?;
+        let nd = n
+            .checked_mul(d)
+            .ok_or(Error::Format(FormatError::CountOverflow))?;
         if b.features.len() != nd
             || b.steps.len() != 4 * n
             || b.labels.len() != 2 * n
             || b.expected.len() != 2 * n
         {
-            return Err(Error::Format {
-                what: "a field's length does not match count and dim",
-            });
+            return Err(Error::Format(FormatError::FieldLength));
         }
         if b.features.contains(&0x80) {
-            return Err(Error::Format {
-                what: "int8 value -128 outside the symmetric range",
-            });
+            return Err(Error::Format(FormatError::Int8Minimum));
         }
         let below = |v: &[u8]| {
             v.chunks_exact(2)
                 .all(|c| (u16::from_le_bytes([c[0], c[1]]) as usize) < k)
         };
         if !below(b.labels) || !below(b.expected) {
-            return Err(Error::Format {
-                what: "label or expected class out of range",
-            });
+            return Err(Error::Format(FormatError::LabelOutOfRange));
         }
         Ok(FeaturesRef {
             count: n,

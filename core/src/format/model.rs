@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::container;
 use crate::MAX_CLASSES;
 use crate::classify::{Classify, Prediction};
-use crate::error::{Error, Result};
+use crate::error::{Error, FormatError, Result};
 use crate::mlp::{DenseI8Ref, MAX_LAYERS, MlpI8Ref};
 use crate::prototypes::{UNIT_TOLERANCE, check_sizes};
 use crate::quant::{PrototypesI8Ref, quantize};
@@ -64,22 +64,35 @@ struct LayerBody<'a> {
     shift: &'a [u8],
 }
 
+/// The parser's own result type: every failure is one [`FormatError`].
+type Parsed<T> = core::result::Result<T, FormatError>;
+
+/// Gives a layer error found by [`DenseI8Ref::new`] (which does not know its place) the index
+/// of the layer; any other error of a layer is a shape error.
+fn at_layer(e: Error, layer: usize) -> FormatError {
+    use FormatError as E;
+    match e {
+        Error::Format(E::LayerWeight { .. }) => E::LayerWeight { layer },
+        Error::Format(E::LayerBias { .. }) => E::LayerBias { layer },
+        Error::Format(E::LayerMultiplier { .. }) => E::LayerMultiplier { layer },
+        Error::Format(E::LayerShift { .. }) => E::LayerShift { layer },
+        _ => E::LayerShape { layer },
+    }
+}
+
 /// Decodes and validates the backbone that follows the body; it must use all of `rest`.
-fn decode_backbone(rest: &[u8]) -> Result<MlpI8Ref<'_>> {
-    let bad = |what| move |_| Error::Format { what };
+fn decode_backbone(rest: &[u8]) -> Parsed<MlpI8Ref<'_>> {
     let (input_step, rest): (f32, _) =
-        postcard::take_from_bytes(rest).map_err(bad("backbone input step does not decode"))?;
+        postcard::take_from_bytes(rest).map_err(|_| FormatError::BackboneInputStep)?;
     let (count, mut rest): (u32, _) =
-        postcard::take_from_bytes(rest).map_err(bad("backbone layer count does not decode"))?;
+        postcard::take_from_bytes(rest).map_err(|_| FormatError::LayerCount)?;
     if count == 0 || count as usize > MAX_LAYERS {
-        return Err(Error::Format {
-            what: "backbone layer count outside 1..=8",
-        });
+        return Err(FormatError::LayerCount);
     }
     let mut layers = [DenseI8Ref::default(); MAX_LAYERS];
-    for slot in &mut layers[..count as usize] {
-        let (l, r): (LayerBody<'_>, _) =
-            postcard::take_from_bytes(rest).map_err(bad("backbone layer does not decode"))?;
+    for (i, slot) in layers[..count as usize].iter_mut().enumerate() {
+        let (l, r): (LayerBody<'_>, _) = postcard::take_from_bytes(rest)
+            .map_err(|_| FormatError::LayerDoesNotDecode { layer: i })?;
         rest = r;
         *slot = DenseI8Ref::new(
             l.inputs as usize,
@@ -89,24 +102,109 @@ fn decode_backbone(rest: &[u8]) -> Result<MlpI8Ref<'_>> {
             l.multiplier,
             bytemuck::cast_slice(l.shift),
         )
-        .map_err(|e| match e {
-            Error::Format { what } => Error::Format { what },
-            _ => Error::Format {
-                what: "backbone layer sizes or lengths are inconsistent",
-            },
-        })?;
+        .map_err(|e| at_layer(e, i))?;
     }
     if !rest.is_empty() {
-        return Err(Error::Format {
-            what: "trailing bytes after the backbone",
-        });
+        return Err(FormatError::BackboneTrailingBytes);
     }
     MlpI8Ref::new(input_step, &layers[..count as usize]).map_err(|e| match e {
-        Error::Format { what } => Error::Format { what },
-        _ => Error::Format {
-            what: "backbone input step is not finite and positive",
-        },
+        Error::Format(f) => f,
+        _ => FormatError::BackboneInputStep,
     })
+}
+
+/// Checks the prototype bytes of a `k × d` model and returns the int8 view (int8 models).
+fn check_prototypes<'a>(
+    quant: Quant,
+    bytes: &'a [u8],
+    k: usize,
+    d: usize,
+) -> Parsed<Option<PrototypesI8Ref<'a>>> {
+    match quant {
+        Quant::Int8 { step } => {
+            if bytes.len() != k * d {
+                return Err(FormatError::FieldLength);
+            }
+            PrototypesI8Ref::new(bytemuck::cast_slice(bytes), k, d, step)
+                .map(Some)
+                .map_err(|e| match e {
+                    Error::Format(f) => f,
+                    _ => FormatError::BadStep,
+                })
+        }
+        Quant::F32 => {
+            if bytes.len() != 4 * k * d {
+                return Err(FormatError::FieldLength);
+            }
+            for row in bytes.chunks_exact(4 * d) {
+                let mut sq = 0.0f32;
+                for v in row.chunks_exact(4) {
+                    let v = f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+                    if !v.is_finite() {
+                        return Err(FormatError::PrototypeNotFinite);
+                    }
+                    sq += v * v;
+                }
+                if (sq - 1.0).abs() > UNIT_TOLERANCE {
+                    return Err(FormatError::PrototypeNotUnit);
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Prototype indices covered by one pass of the σ injectivity check: a 512-byte bitmap on the
+/// stack. `M ≤ 4 096` takes one pass; the format's limit, `M = 65 535`, sixteen.
+const SIGMA_WINDOW: usize = 4096;
+
+/// σ(`c`) from its little-endian bytes.
+fn sigma_at(sigma: &[u8], c: usize) -> usize {
+    u32::from_le_bytes([
+        sigma[4 * c],
+        sigma[4 * c + 1],
+        sigma[4 * c + 2],
+        sigma[4 * c + 3],
+    ]) as usize
+}
+
+/// Checks that σ holds `k` distinct prototype indices below `m`, in `K · ⌈M / 4 096⌉` steps
+/// without allocating: each pass marks the entries that fall in one window of indices.
+fn check_sigma(sigma: &[u8], k: usize, m: usize) -> Parsed<()> {
+    if sigma.len() != 4 * k {
+        return Err(FormatError::SigmaLength);
+    }
+    if (0..k).any(|c| sigma_at(sigma, c) >= m) {
+        return Err(FormatError::SigmaOutOfRange);
+    }
+    let mut seen = [0u32; SIGMA_WINDOW / 32];
+    for base in (0..m).step_by(SIGMA_WINDOW) {
+        seen.fill(0);
+        for c in 0..k {
+            let Some(at) = sigma_at(sigma, c)
+                .checked_sub(base)
+                .filter(|&at| at < SIGMA_WINDOW)
+            else {
+                continue;
+            };
+            let (word, bit) = (at / 32, 1u32 << (at % 32));
+            if seen[word] & bit != 0 {
+                return Err(FormatError::SigmaNotInjective);
+            }
+            seen[word] |= bit;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the class names are present iff flagged and one per class.
+fn check_names(flagged: bool, names: Option<&str>, k: usize) -> Parsed<()> {
+    match (flagged, names) {
+        (true, Some(n)) if n.split('\n').count() == k => Ok(()),
+        (true, Some(_)) => Err(FormatError::ClassNameCount),
+        (false, None) => Ok(()),
+        _ => Err(FormatError::ClassNameFlag),
+    }
 }
 
 /// Entry point of the format: `Model::from_bytes`.
@@ -118,10 +216,11 @@ impl Model {
     /// Checks, in order: magic, version, flags, length, CRC-32, the postcard body (nothing
     /// left over), sizes (`1..=65 535` classes, `1..=4 096` dims), prototype bytes (length; int8:
     /// no −128 and a finite positive step; f32: finite unit rows), σ (one entry per class, each
-    /// below the number of prototypes, no two equal — an `O(K²)` check) and the class names
-    /// (exactly `K`, present iff flagged), then the backbone if flagged (layer sizes chain, the
-    /// last gives `d` outputs, weights in ±127, biases within ±2³⁰, multipliers non-negative,
-    /// shifts in −31..=30; int8 models only). Work is bounded by `O(len + K²)`.
+    /// below the number of prototypes `M`, no two equal) and the class names (exactly `K`,
+    /// present iff flagged), then the backbone if flagged (layer sizes chain, the last gives `d`
+    /// outputs, weights in ±127, biases within ±2³⁰, multipliers non-negative, shifts in
+    /// −31..=30; int8 models only). Work is bounded by `O(len + K · ⌈M / 4 096⌉)` — at most
+    /// `len + 16 K` steps — with under 1 KiB of stack.
     ///
     /// ```
     /// # #[cfg(feature = "alloc")] {
@@ -136,126 +235,40 @@ impl Model {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Format`] naming the first failed check.
+    /// [`Error::Format`] with the [`FormatError`] of the first failed check.
     pub fn from_bytes(bytes: &[u8]) -> Result<ModelRef<'_>> {
+        Ok(Self::parse(bytes)?)
+    }
+
+    fn parse(bytes: &[u8]) -> Parsed<ModelRef<'_>> {
         let (flags, body) = container::open(bytes, &MODEL_MAGIC, MODEL_VERSION, KNOWN_FLAGS)?;
         let (b, backbone): (Body<'_>, _) = if flags & FLAG_BACKBONE == 0 {
             (container::decode(body)?, None)
         } else {
-            let (b, rest) = postcard::take_from_bytes(body).map_err(|_| Error::Format {
-                what: "body does not decode",
-            })?;
+            let (b, rest) =
+                postcard::take_from_bytes(body).map_err(|_| FormatError::BodyDoesNotDecode)?;
             (b, Some(decode_backbone(rest)?))
         };
         let (k, d) = (b.classes as usize, b.dim as usize);
-        check_sizes(k, d).map_err(|_| Error::Format {
-            what: "classes or dim out of range",
-        })?;
-        let n = k * d;
-        match b.quant {
-            Quant::Int8 { step } => {
-                if b.prototypes.len() != n {
-                    return Err(Error::Format {
-                        what: "int8 prototypes: length is not classes x dim",
-                    });
-                }
-                if !(step.is_finite() && step > 0.0) {
-                    return Err(Error::Format {
-                        what: "int8 step is not finite and positive",
-                    });
-                }
-                if b.prototypes.contains(&0x80) {
-                    return Err(Error::Format {
-                        what: "int8 value -128 outside the symmetric range",
-                    });
-                }
-            }
-            Quant::F32 => {
-                if b.prototypes.len() != 4 * n {
-                    return Err(Error::Format {
-                        what: "f32 prototypes: length is not 4 x classes x dim",
-                    });
-                }
-                for row in b.prototypes.chunks_exact(4 * d) {
-                    let mut sq = 0.0f32;
-                    for v in row.chunks_exact(4) {
-                        let v = f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
-                        if !v.is_finite() {
-                            return Err(Error::Format {
-                                what: "f32 prototype value is not finite",
-                            });
-                        }
-                        sq += v * v;
-                    }
-                    if (sq - 1.0).abs() > UNIT_TOLERANCE {
-                        return Err(Error::Format {
-                            what: "f32 prototype is not a unit vector",
-                        });
-                    }
-                }
-            }
-        }
+        check_sizes(k, d).map_err(|_| FormatError::SizeOutOfRange)?;
+        let int8 = check_prototypes(b.quant, b.prototypes, k, d)?;
         let m = b.num_prototypes as usize;
         if m < k || m > MAX_CLASSES {
-            return Err(Error::Format {
-                what: "number of prototypes is below classes or above 65 535",
-            });
+            return Err(FormatError::PrototypeCount);
         }
-        if b.sigma.len() != 4 * k {
-            return Err(Error::Format {
-                what: "sigma: length is not 4 x classes",
-            });
-        }
-        let sigma_at = |c: usize| {
-            u32::from_le_bytes([
-                b.sigma[4 * c],
-                b.sigma[4 * c + 1],
-                b.sigma[4 * c + 2],
-                b.sigma[4 * c + 3],
-            ])
-        };
-        for c in 0..k {
-            let s = sigma_at(c);
-            if s as usize >= m {
-                return Err(Error::Format {
-                    what: "sigma entry is not a prototype index",
-                });
-            }
-            if (0..c).any(|e| sigma_at(e) == s) {
-                return Err(Error::Format {
-                    what: "sigma maps two classes to one prototype",
-                });
-            }
-        }
-        match (flags & FLAG_NAMES != 0, b.class_names) {
-            (true, Some(names)) => {
-                if names.split('\n').count() != k {
-                    return Err(Error::Format {
-                        what: "class names: count is not classes",
-                    });
-                }
-            }
-            (false, None) => {}
-            _ => {
-                return Err(Error::Format {
-                    what: "class names present without their flag, or flagged but absent",
-                });
-            }
-        }
+        check_sigma(b.sigma, k, m)?;
+        check_names(flags & FLAG_NAMES != 0, b.class_names, k)?;
         if let Some(mlp) = &backbone {
             if mlp.outputs() != d {
-                return Err(Error::Format {
-                    what: "backbone outputs differ from dim",
-                });
+                return Err(FormatError::BackboneOutputs);
             }
-            if !matches!(b.quant, Quant::Int8 { .. }) {
-                return Err(Error::Format {
-                    what: "a backbone needs int8 prototypes",
-                });
+            if int8.is_none() {
+                return Err(FormatError::BackboneNeedsInt8);
             }
         }
         Ok(ModelRef {
             backbone,
+            int8,
             classes: k,
             dim: d,
             quant: b.quant,
@@ -272,6 +285,8 @@ impl Model {
 #[derive(Clone, Copy, Debug)]
 pub struct ModelRef<'a> {
     backbone: Option<MlpI8Ref<'a>>,
+    /// The int8 prototypes, validated once by the parser (int8 models).
+    int8: Option<PrototypesI8Ref<'a>>,
     classes: usize,
     dim: usize,
     quant: Quant,
@@ -319,13 +334,7 @@ impl<'a> ModelRef<'a> {
 
     /// The int8 prototypes in class order (int8 models only).
     pub fn int8(&self) -> Option<PrototypesI8Ref<'a>> {
-        match self.quant {
-            Quant::Int8 { step } => {
-                let q: &'a [i8] = bytemuck::cast_slice(self.prototypes);
-                PrototypesI8Ref::new(q, self.classes, self.dim, step).ok()
-            }
-            Quant::F32 => None,
-        }
+        self.int8
     }
 
     /// Classifies an already quantised embedding (int8 models; `None` for f32 models).
@@ -351,8 +360,8 @@ impl<'a> ModelRef<'a> {
                 got: x.len(),
             });
         }
-        match self.quant {
-            Quant::Int8 { step } => {
+        match self.int8 {
+            Some(p) => {
                 let got = scratch.len();
                 let qx = scratch.get_mut(..self.dim).ok_or(Error::Length {
                     what: "scratch",
@@ -360,17 +369,14 @@ impl<'a> ModelRef<'a> {
                     got,
                 })?;
                 let xstep = quantize(x, qx)?;
-                let p = self.int8().ok_or(Error::Format {
-                    what: "int8 prototypes",
-                })?;
                 let best = p.classify(qx)?;
                 let n = try_norm(x)?;
                 Ok(Prediction {
                     class: best.class,
-                    score: best.score as f32 * step * xstep / n,
+                    score: best.score as f32 * p.step() * xstep / n,
                 })
             }
-            Quant::F32 => F32Le {
+            None => F32Le {
                 bytes: self.prototypes,
                 dim: self.dim,
                 classes: self.classes,
@@ -391,15 +397,13 @@ impl<'a> ModelRef<'a> {
     /// `scratch` needs [`ModelRef::raw_scratch_len`] bytes.
     ///
     /// # Errors
-    /// [`Error::Format`] if the model has no backbone; as [`MlpI8Ref::forward`] and
+    /// [`Error::NoBackbone`] if the model has none; as [`MlpI8Ref::forward`] and
     /// [`Classify::classify`] (an all-zero embedding is [`Error::ZeroVector`]: no direction).
     pub fn classify_raw(&self, x: &[f32], scratch: &mut [i8]) -> Result<Prediction<i32>> {
-        let mlp = self.backbone.ok_or(Error::Format {
-            what: "the model has no backbone: classify embeddings instead",
-        })?;
-        let p = self.int8().ok_or(Error::Format {
-            what: "int8 prototypes",
-        })?;
+        // A backbone is only accepted with int8 prototypes.
+        let (Some(mlp), Some(p)) = (self.backbone, self.int8) else {
+            return Err(Error::NoBackbone);
+        };
         let z = mlp.forward(x, scratch)?;
         if z.iter().all(|&v| v == 0) {
             return Err(Error::ZeroVector);
