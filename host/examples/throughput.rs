@@ -13,7 +13,7 @@ use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
 use dl2pa::data::Shape;
 use dl2pa::device::{DeviceChoice, select};
-use dl2pa::model::{BackboneKind, Model, ModelSpec, l2_normalize};
+use dl2pa::model::{BackboneKind, Network, NetworkSpec, l2_normalize};
 use rand::{Rng, SeedableRng};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let batch: usize = flag("--batch").map_or(Ok(128), |s| s.parse())?;
     let (spec, shape, squared, default_steps) = match kind {
         "mlp" => (
-            ModelSpec {
+            NetworkSpec {
                 backbone: BackboneKind::Mlp,
                 widths: vec![256, 256],
                 dim: 16,
@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             30,
         ),
         "cnn" => (
-            ModelSpec {
+            NetworkSpec {
                 backbone: BackboneKind::Cnn,
                 widths: vec![],
                 dim: 2,
@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             10,
         ),
         "resnet32" => (
-            ModelSpec {
+            NetworkSpec {
                 backbone: BackboneKind::Resnet32,
                 widths: vec![],
                 dim: 64,
@@ -87,7 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (dev, name) = select(device)?;
     let ad = dev.autodiff();
     ad.seed(0);
-    let mut model = Model::new(&spec, shape, &ad)?;
+    let mut model = Network::new(&spec, shape, &ad)?;
     let mut optim = SgdConfig::new().init();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let d = spec.dim;

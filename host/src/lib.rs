@@ -4,17 +4,18 @@
 //! chosen once in [`device::select`] and passed down; nothing below names a concrete backend.
 #![deny(missing_docs)]
 
-pub mod backbone;
 pub mod cli;
 pub mod data;
 pub mod device;
 pub mod error;
 pub mod experiment;
 pub mod export;
+pub mod inference;
 pub mod io;
 pub mod model;
 pub mod predict;
 pub mod prototypes;
+pub mod run;
 pub mod train;
 
 pub use error::{Error, Result};

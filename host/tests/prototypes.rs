@@ -4,11 +4,17 @@
 use std::process::Command;
 
 use burn::prelude::Device;
-use dl2pa::prototypes::{self, Method, Options, quality};
+use dl2pa::prototypes::{self, EstimateConfig, Estimator, quality};
 use proptest::prelude::*;
 
-fn opts(classes: usize, dim: usize, method: Method, steps: Option<usize>, seed: u64) -> Options {
-    Options {
+fn opts(
+    classes: usize,
+    dim: usize,
+    method: Estimator,
+    steps: Option<usize>,
+    seed: u64,
+) -> EstimateConfig {
+    EstimateConfig {
         classes,
         dim,
         method,
@@ -30,7 +36,7 @@ proptest! {
 
     #[test]
     fn rows_are_unit_and_finite(k in 2usize..24, d in 2usize..10, m in 0usize..3, seed in 0u64..1000) {
-        let method = [Method::Best, Method::Gaussian, Method::Annealed][m];
+        let method = [Estimator::Best, Estimator::Gaussian, Estimator::Annealed][m];
         let est = prototypes::estimate(&opts(k, d, method, Some(15), seed), &Device::flex(), |_, _| {}).unwrap();
         prop_assert_eq!(est.data.len(), k * d);
         prop_assert!(est.data.iter().all(|x| x.is_finite()));
@@ -63,13 +69,14 @@ fn cross_polytope_max_cos_is_zero() {
 #[test]
 fn best_picks_the_closed_form_and_says_so() {
     let dev = Device::flex();
-    let e = prototypes::estimate(&opts(10, 9, Method::Best, None, 0), &dev, |_, _| {}).unwrap();
-    assert_eq!(e.used, Method::Etf);
-    let e = prototypes::estimate(&opts(100, 64, Method::Best, None, 0), &dev, |_, _| {}).unwrap();
-    assert_eq!((e.used, e.quality.max_cos), (Method::CrossPolytope, 0.0));
+    let e = prototypes::estimate(&opts(10, 9, Estimator::Best, None, 0), &dev, |_, _| {}).unwrap();
+    assert_eq!(e.used, Estimator::Etf);
     let e =
-        prototypes::estimate(&opts(12, 3, Method::Best, Some(200), 0), &dev, |_, _| {}).unwrap();
-    assert_eq!(e.used, Method::Annealed);
+        prototypes::estimate(&opts(100, 64, Estimator::Best, None, 0), &dev, |_, _| {}).unwrap();
+    assert_eq!((e.used, e.quality.max_cos), (Estimator::CrossPolytope, 0.0));
+    let e =
+        prototypes::estimate(&opts(12, 3, Estimator::Best, Some(200), 0), &dev, |_, _| {}).unwrap();
+    assert_eq!(e.used, Estimator::Annealed);
     assert!(e.reason.contains("K > 2d"));
 }
 
@@ -78,13 +85,13 @@ fn annealing_beats_the_paper_loss_at_equal_steps() {
     // The point of the annealed method: a lower worst-pair cosine than the paper's t = 2 loss.
     let dev = Device::flex();
     let paper = prototypes::estimate(
-        &opts(30, 3, Method::Gaussian, Some(400), 1),
+        &opts(30, 3, Estimator::Gaussian, Some(400), 1),
         &dev,
         |_, _| {},
     )
     .unwrap();
     let annealed = prototypes::estimate(
-        &opts(30, 3, Method::Annealed, Some(400), 1),
+        &opts(30, 3, Estimator::Annealed, Some(400), 1),
         &dev,
         |_, _| {},
     )

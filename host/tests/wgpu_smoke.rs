@@ -9,7 +9,7 @@ use burn::prelude::*;
 use burn::store::ModuleRecord;
 use dl2pa::data::Shape;
 use dl2pa::device::{DeviceChoice, select};
-use dl2pa::model::{BackboneKind, Model, ModelSpec, l2_normalize};
+use dl2pa::model::{BackboneKind, Network, NetworkSpec, l2_normalize};
 
 const B: usize = 32;
 
@@ -26,7 +26,7 @@ fn batch(device: &Device) -> (Tensor<4>, Tensor<2>) {
     (x, t)
 }
 
-fn loss(model: &Model, x: Tensor<4>, t: Tensor<2>) -> Tensor<1> {
+fn loss(model: &Network, x: Tensor<4>, t: Tensor<2>) -> Tensor<1> {
     let z = l2_normalize(model.embed(x));
     ((z * t).sum_dim(1).neg() + 1.0).mean()
 }
@@ -42,7 +42,7 @@ fn one_step_matches_the_cpu_and_the_loss_falls() {
     eprintln!("device: {name}");
     let (cpu, gpu) = (Device::flex().autodiff(), gpu.autodiff());
     cpu.seed(0);
-    let spec = ModelSpec {
+    let spec = NetworkSpec {
         backbone: BackboneKind::Mlp,
         widths: vec![32],
         dim: 8,
@@ -54,14 +54,14 @@ fn one_step_matches_the_cpu_and_the_loss_falls() {
         height: 8,
         width: 8,
     };
-    let m_cpu = Model::new(&spec, shape, &cpu).unwrap();
+    let m_cpu = Network::new(&spec, shape, &cpu).unwrap();
     let bytes = m_cpu.clone().into_record().into_bytes().unwrap();
-    let m_gpu = Model::new(&spec, shape, &gpu)
+    let m_gpu = Network::new(&spec, shape, &gpu)
         .unwrap()
         .load_record(ModuleRecord::from_bytes(bytes).unwrap());
 
     let mut optim = SgdConfig::new().init();
-    let step = |m: Model, dev: &Device, optim: &mut burn::optim::ModuleOptimizer| {
+    let step = |m: Network, dev: &Device, optim: &mut burn::optim::ModuleOptimizer| {
         let (x, t) = batch(dev);
         let l = loss(&m, x, t);
         let before = value(l.clone());

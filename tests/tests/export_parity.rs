@@ -2,7 +2,8 @@
 //! host's own int8 simulation on every test example, and int8 stays within 0.3 points of f32;
 //! with the int8 MLP backbone, raw inputs too.
 
-use dl2pa::export::{QuantKind, export, simulate_int8};
+use dl2pa::export::{ExportConfig, QuantKind, export, simulate_int8};
+use dl2pa::inference::Classifier;
 use dl2pa_core::format::{Features, Model, Quant};
 
 /// A digits run (MLP 64 → 64 → 8, 6 epochs) in `dir/run`.
@@ -28,26 +29,31 @@ fn core_matches_host_on_every_example() {
         dir.path().join("t.dl2f"),
         dir.path().join("m.rs"),
     );
-    let report = export(&run, &mp, QuantKind::Int8, Some(&fp), Some(&rp), true, &dev).unwrap();
-    assert_eq!(report.core_mismatches, 0);
+    let cfg = ExportConfig {
+        features: Some(fp.clone()),
+        rust: Some(rp.clone()),
+        backbone: true,
+        ..ExportConfig::int8()
+    };
+    let report = export(&run, &mp, &cfg, &dev).unwrap();
+    let t = report.test.as_ref().expect("the run's data is readable");
+    assert_eq!(t.core_mismatches, 0);
     let b = report.backbone.as_ref().expect("a backbone report");
     assert_eq!(b.layers, vec![(64, 64), (64, 8)]);
-    assert_eq!(b.core_mismatches, 0, "{b:?}");
+    let bt = b.test.as_ref().expect("backbone test figures");
+    assert_eq!(bt.core_mismatches, 0, "{b:?}");
     // Folding standardisation and BatchNorm changes nothing but rounding.
-    assert!(b.fold_disagreements <= 1, "{b:?}");
-    assert!((b.f32_top1 - report.f32_top1).abs() <= 0.3, "{b:?}");
+    assert!(bt.fold_disagreements <= 1, "{b:?}");
+    assert!((bt.f32_top1 - t.f32_top1).abs() <= 0.3, "{b:?}");
     // 359 test digits: one example is 0.28 points.
-    assert!((b.int8_top1 - b.f32_top1).abs() <= 0.6, "{b:?}");
-    assert!(
-        (report.f32_top1 - report.int8_top1).abs() <= 0.3,
-        "{report:?}"
-    );
+    assert!((bt.int8_top1 - bt.f32_top1).abs() <= 0.6, "{b:?}");
+    assert!((t.f32_top1 - t.int8_top1).abs() <= 0.3, "{report:?}");
 
     let mb = std::fs::read(&mp).unwrap();
     let fb = std::fs::read(&fp).unwrap();
     let m = Model::from_bytes(&mb).unwrap();
     let f = Features::from_bytes(&fb).unwrap();
-    assert_eq!(f.count(), report.examples);
+    assert_eq!(f.count(), t.examples);
     let Quant::Int8 { .. } = m.quant() else {
         panic!("int8 model expected")
     };
@@ -79,10 +85,7 @@ fn psc_runs_cannot_be_exported() {
     let err = export(
         dir.path(),
         &dir.path().join("m.dl2p"),
-        QuantKind::Int8,
-        None,
-        None,
-        false,
+        &ExportConfig::int8(),
         &dev,
     )
     .unwrap_err()
@@ -102,7 +105,12 @@ fn only_int8_mlp_runs_export_a_backbone() {
     dl2pa::train::train(&cfg, &dev, dir.path(), false, None, &mut |_| {}).unwrap();
     let out = dir.path().join("m.dl2p");
     let err = |quant| {
-        export(dir.path(), &out, quant, None, None, true, &dev)
+        let cfg = ExportConfig {
+            quant,
+            backbone: true,
+            ..ExportConfig::int8()
+        };
+        export(dir.path(), &out, &cfg, &dev)
             .unwrap_err()
             .to_string()
     };
@@ -125,28 +133,19 @@ fn predict_with_the_exported_model_agrees_with_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let run = digits_run(dir.path(), &dev);
     let (with, without) = (dir.path().join("b.dl2p"), dir.path().join("p.dl2p"));
-    export(&run, &with, QuantKind::Int8, None, None, true, &dev).unwrap();
-    export(&run, &without, QuantKind::Int8, None, None, false, &dev).unwrap();
-
-    let info = dl2pa::train::read_info(&run).unwrap();
-    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/data/digits.csv.gz");
-    let raw = dl2pa::predict::read_raw_inputs(&csv, &info).unwrap();
-    let int8 = dl2pa::predict::predict_with_model(&with, &raw, &info).unwrap();
-    let std_inputs = dl2pa::predict::read_inputs(&csv, &info).unwrap();
-    let loaded = dl2pa::train::load_run(&run, &dev, None).unwrap();
-    let split = dl2pa::data::Split {
-        y: vec![0; std_inputs.names.len()],
-        x: std_inputs.x,
+    let with_backbone = ExportConfig {
+        backbone: true,
+        ..ExportConfig::int8()
     };
-    let (_, f32_preds) = dl2pa::train::evaluate(
-        &loaded.model,
-        &split,
-        info.shape,
-        info.classes.len(),
-        loaded.class_protos.as_deref(),
-        &dev,
-    )
-    .unwrap();
+    export(&run, &with, &with_backbone, &dev).unwrap();
+    export(&run, &without, &ExportConfig::int8(), &dev).unwrap();
+
+    let c = Classifier::load(&run, &dev).unwrap();
+    let info = c.schema().clone();
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/data/digits.csv.gz");
+    let raw = info.read(&csv).unwrap();
+    let int8 = dl2pa::predict::predict_with_model(&with, &raw, &info).unwrap();
+    let f32_preds = c.predict(&raw, &dev).unwrap();
     assert_eq!(int8.len(), 1797);
     let same = int8
         .iter()
@@ -171,7 +170,7 @@ fn predict_with_the_exported_model_agrees_with_the_run() {
     let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/mlp.dl2p");
     let mut other = info.clone();
     other.shape.width = 4;
-    let few = dl2pa::predict::Inputs {
+    let few = dl2pa::data::Inputs {
         names: vec!["x".into()],
         x: vec![0.0; 32],
     };

@@ -126,29 +126,27 @@ fn regenerate_backbone() {
         ..Default::default()
     };
     dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |l| eprintln!("{l}")).unwrap();
-    let r = dl2pa::export::export(
-        &run,
-        &golden("mlp.dl2p"),
-        dl2pa::export::QuantKind::Int8,
-        None,
-        None,
-        true,
-        &dev,
-    )
-    .unwrap();
+    let cfg = dl2pa::export::ExportConfig {
+        backbone: true,
+        ..dl2pa::export::ExportConfig::int8()
+    };
+    let r = dl2pa::export::export(&run, &golden("mlp.dl2p"), &cfg, &dev).unwrap();
     eprintln!("{r:?}");
-    assert_eq!(r.backbone.as_ref().unwrap().core_mismatches, 0);
+    assert_eq!(r.core_mismatches(), 0);
     let bytes = std::fs::read(golden("mlp.dl2p")).unwrap();
     let m = Model::from_bytes(&bytes).unwrap();
-    let data = dl2pa::train::load_run(&run, &dev, None).unwrap().setup.data;
-    let f = data.shape.features();
-    let x = data.raw(&data.test, 1);
+    let data = dl2pa::inference::Classifier::load(&run, &dev)
+        .unwrap()
+        .data(None)
+        .unwrap();
+    let f = data.shape().features();
+    let x = &data.test.x;
     let mut scratch = vec![0i8; m.raw_scratch_len()];
     let n = data.test.len();
     let mut out = Vec::new();
     out.extend_from_slice(&(n as u32).to_le_bytes());
     out.extend_from_slice(&(f as u32).to_le_bytes());
-    for v in &x {
+    for v in x {
         out.extend_from_slice(&v.to_bits().to_le_bytes());
     }
     for &y in &data.test.y {
@@ -175,27 +173,17 @@ fn regenerate() {
         ..Default::default()
     };
     dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |l| eprintln!("{l}")).unwrap();
-    let r = dl2pa::export::export(
-        &run,
-        &golden("model.dl2p"),
-        dl2pa::export::QuantKind::Int8,
-        Some(&golden("test.dl2f")),
-        None,
-        false,
-        &dev,
-    )
-    .unwrap();
+    let cfg = dl2pa::export::ExportConfig {
+        features: Some(golden("test.dl2f")),
+        ..dl2pa::export::ExportConfig::int8()
+    };
+    let r = dl2pa::export::export(&run, &golden("model.dl2p"), &cfg, &dev).unwrap();
     eprintln!("{r:?}");
     // The assignment problem the run last solved: its class means against its prototypes.
-    let state: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run.join("state.json")).unwrap()).unwrap();
-    let ema: Vec<f32> = state["ema"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect();
-    let (protos, m, d) = dl2pa::prototypes::load(&run.join("prototypes.npy"), None).unwrap();
+    let dir = dl2pa::run::RunDir::new(&run);
+    let ema = dir.state().unwrap().ema;
+    let d = 16;
+    let (protos, m) = dir.prototypes(d).unwrap().unwrap();
     let n = ema.len() / d;
     let sim: Vec<f32> = ema
         .chunks_exact(d)

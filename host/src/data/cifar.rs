@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use super::image::{PIXEL_SCALE, pixel};
 use super::{Dataset, Shape, Split};
 use crate::error::{Error, Result};
 
@@ -53,9 +54,7 @@ fn read_records(path: &Path, variant: Variant, split: &mut Split) -> Result<()> 
             ));
         }
         split.y.push(u32::from(label));
-        split
-            .x
-            .extend(r[label_bytes..].iter().map(|&p| f32::from(p) / 255.0));
+        split.x.extend(r[label_bytes..].iter().map(|&p| pixel(p)));
     }
     Ok(())
 }
@@ -102,17 +101,10 @@ pub fn load(dir: &Path, variant: Variant) -> Result<Dataset> {
             }
         }
     };
-    Ok(Dataset {
-        name: name.into(),
-        classes,
-        shape: Shape {
-            channels: 3,
-            height: 32,
-            width: 32,
-        },
-        train,
-        test,
-        standardisation: Vec::new(),
-        raw_scale: 1.0 / 255.0,
-    })
+    let shape = Shape {
+        channels: 3,
+        height: 32,
+        width: 32,
+    };
+    Ok(Dataset::new(name, classes, shape, PIXEL_SCALE, train, test))
 }

@@ -1,52 +1,32 @@
 //! The embedded UCI optical-recognition digits (8×8, values 0..16, 1 797 images), as shipped by
-//! scikit-learn. Source and licence (CC BY 4.0): `host/data/README.md`.
+//! scikit-learn: a gzipped CSV (64 pixel counts, then the label) read by the table reader like
+//! any `csv:FILE`. Source and licence (CC BY 4.0): `host/data/README.md`.
 
-use super::{Shape, Split};
-use crate::error::{Error, Result};
+use std::path::Path;
+
+use super::csv::{TableLayout, read_labelled};
+use super::{Shape, Split, gz};
+use crate::error::Result;
 
 const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
 
-/// All 1 797 examples, scaled to `[0, 1]`, with class names `0`…`9`.
+/// Factor from a digit count (0..16) to the value the networks read.
+pub const SCALE: f64 = 1.0 / 16.0;
+
+/// All 1 797 examples as counts (`0..=16`), class names `0`…`9` and the shape. Its rows are
+/// laid out as [`TableLayout::unnamed`]`(64)`: what `predict` expects of a digits run's CSV.
+///
+/// # Errors
+/// Only if the embedded file were corrupt.
 pub fn load() -> Result<(Split, Vec<String>, Shape)> {
-    use std::io::Read;
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(DIGITS_CSV_GZ)
-        .read_to_string(&mut text)
-        .map_err(|e| Error::format("digits (embedded)", e.to_string()))?;
-    let mut split = Split::default();
-    for (line_no, line) in text.lines().enumerate() {
-        let vals: Vec<&str> = line.split(',').collect();
-        if vals.len() != 65 {
-            return Err(Error::format(
-                "digits (embedded)",
-                format!("line {}: expected 65 values", line_no + 1),
-            ));
-        }
-        for v in &vals[..64] {
-            let p: f32 = v.trim().parse().map_err(|_| {
-                Error::format(
-                    "digits (embedded)",
-                    format!("line {}: bad pixel {v}", line_no + 1),
-                )
-            })?;
-            split.x.push(p / 16.0);
-        }
-        let y: u32 = vals[64].trim().parse().map_err(|_| {
-            Error::format(
-                "digits (embedded)",
-                format!("line {}: bad label", line_no + 1),
-            )
-        })?;
-        split.y.push(y);
-    }
-    let classes = (0..10).map(|d| d.to_string()).collect();
-    Ok((
-        split,
-        classes,
-        Shape {
-            channels: 1,
-            height: 8,
-            width: 8,
-        },
-    ))
+    let name = Path::new("digits (embedded)");
+    let bytes = gz::decompress(name, DIGITS_CSV_GZ.to_vec())?;
+    let table = read_labelled(name, &bytes, "64")?;
+    let shape = Shape {
+        channels: 1,
+        height: 8,
+        width: 8,
+    };
+    debug_assert_eq!(table.layout, TableLayout::unnamed(shape.features()));
+    Ok((table.split, table.classes, shape))
 }

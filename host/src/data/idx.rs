@@ -1,9 +1,9 @@
-//! IDX files (MNIST, Fashion-MNIST), gzipped or not.
+//! IDX files (MNIST, Fashion-MNIST), gzipped or not (every gzip member is read).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{Dataset, Shape, Split};
+use super::image::{PIXEL_SCALE, pixel};
+use super::{Dataset, Shape, Split, gz};
 use crate::error::{Error, Result};
 
 const CLASSES: [&str; 10] = [
@@ -18,20 +18,6 @@ const CLASSES: [&str; 10] = [
     "Bag",
     "Ankle boot",
 ];
-
-/// Reads a file, gunzipping it when it starts with the gzip magic.
-pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| Error::format(path, format!("corrupt or truncated gzip: {e}")))?;
-        Ok(out)
-    } else {
-        Ok(raw)
-    }
-}
 
 /// `DIR/name` or `DIR/name.gz`, whichever exists.
 fn find(dir: &Path, name: &str) -> Result<PathBuf> {
@@ -93,11 +79,34 @@ pub fn parse(path: &Path, bytes: &[u8], ndim: usize) -> Result<(Vec<usize>, Vec<
     Ok((dims, bytes[header..].to_vec()))
 }
 
+/// The images of an IDX image file (`n × H × W` bytes), as the networks read them: names
+/// `FILE:i` and `n × H × W` values. `predict` reads IDX inputs with it.
+///
+/// # Errors
+/// As [`parse`], and [`Error::Format`] if the images are not `height × width`.
+pub fn read_images(path: &Path, height: usize, width: usize) -> Result<(Vec<String>, Vec<f32>)> {
+    let (dims, pixels) = parse(path, &gz::read(path)?, 3)?;
+    if (dims[1], dims[2]) != (height, width) {
+        return Err(Error::format(
+            path,
+            format!(
+                "IDX images are {}x{}: expected {height}x{width}",
+                dims[1], dims[2]
+            ),
+        ));
+    }
+    let name = path.display().to_string();
+    Ok((
+        (0..dims[0]).map(|i| format!("{name}:{i}")).collect(),
+        pixels.iter().map(|&p| pixel(p)).collect(),
+    ))
+}
+
 fn read_pair(dir: &Path, images: &str, labels: &str) -> Result<(Split, usize, usize)> {
     let ipath = find(dir, images)?;
     let lpath = find(dir, labels)?;
-    let (idims, pixels) = parse(&ipath, &read_maybe_gz(&ipath)?, 3)?;
-    let (ldims, labs) = parse(&lpath, &read_maybe_gz(&lpath)?, 1)?;
+    let (idims, pixels) = parse(&ipath, &gz::read(&ipath)?, 3)?;
+    let (ldims, labs) = parse(&lpath, &gz::read(&lpath)?, 1)?;
     if idims[0] != ldims[0] {
         return Err(Error::format(
             &lpath,
@@ -116,7 +125,7 @@ fn read_pair(dir: &Path, images: &str, labels: &str) -> Result<(Split, usize, us
         ));
     }
     let split = Split {
-        x: pixels.iter().map(|&p| f32::from(p) / 255.0).collect(),
+        x: pixels.iter().map(|&p| pixel(p)).collect(),
         y: labs.iter().map(|&l| u32::from(l)).collect(),
     };
     Ok((split, idims[1], idims[2]))
@@ -132,17 +141,18 @@ pub fn load_fashion_mnist(dir: &Path) -> Result<Dataset> {
             format!("train images are {h}x{w} but test images {h2}x{w2}"),
         ));
     }
-    Ok(Dataset {
-        name: "fashion-mnist".into(),
-        classes: CLASSES.iter().map(|s| s.to_string()).collect(),
-        shape: Shape {
-            channels: 1,
-            height: h,
-            width: w,
-        },
+    let shape = Shape {
+        channels: 1,
+        height: h,
+        width: w,
+    };
+    let classes = CLASSES.iter().map(|s| s.to_string()).collect();
+    Ok(Dataset::new(
+        "fashion-mnist",
+        classes,
+        shape,
+        PIXEL_SCALE,
         train,
         test,
-        standardisation: Vec::new(),
-        raw_scale: 1.0 / 255.0,
-    })
+    ))
 }

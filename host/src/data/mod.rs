@@ -9,25 +9,31 @@
 //! | `folder:DIR` | one sub-folder per class of PNG/JPEG images |
 //! | `synthetic[:k=v,…]` | generated classes around group centres ([`synthetic`]) — labelled synthetic |
 //!
-//! Inputs are scaled to `[0, 1]` (images) and standardised with statistics of the training split
-//! only. Sets without a test split get a stratified, seeded one (`--test-fraction`, `--split-seed`).
+//! One reader per format, shared by training, `eval`, `export` and `predict`: [`gz`] (every
+//! gzip member), [`csv`], [`idx`], [`image`]; folders are listed by [`entries`] (hidden entries
+//! are never classes or inputs). Pixels are scaled to `[0, 1]`, digit counts by 1/16; a
+//! [`Dataset`] is standardised with statistics of its training split only, which the run keeps
+//! in its [`InputSchema`]. Sets without a test split get a stratified, seeded one
+//! (`--test-fraction`, `--split-seed`).
 
 pub mod augment;
 mod cifar;
-mod csv;
+pub mod csv;
 mod digits;
+pub mod entries;
 mod folder;
-mod idx;
+pub mod gz;
+pub mod idx;
+pub mod image;
 pub mod longtail;
+mod schema;
+pub mod split;
+pub mod standardise;
 pub mod synthetic;
 
-pub use idx::{parse as parse_idx, read_maybe_gz};
+pub use schema::{InputSchema, Inputs};
 
 use std::path::{Path, PathBuf};
-
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
 
@@ -99,43 +105,89 @@ impl Shape {
     }
 }
 
-/// A loaded dataset.
+/// Multiplies raw numbers by `scale` (`1 / 16` for digit counts), in f64 and rounded once.
+pub fn scale_raw(x: &mut [f32], scale: f64) {
+    if scale != 1.0 {
+        x.iter_mut()
+            .for_each(|v| *v = (f64::from(*v) * scale) as f32);
+    }
+}
+
+/// A loaded dataset: its input schema and both splits.
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    /// Short name (`digits`, `fashion-mnist`, …).
+    /// Short name (`digits`, `fashion-mnist`, `csv:FILE`, …).
     pub name: String,
-    /// Class names, one per class index.
-    pub classes: Vec<String>,
-    /// Shape of one example.
-    pub shape: Shape,
+    /// Classes, shape, standardisation (empty until [`Dataset::standardise`]), raw scale and,
+    /// for tables, the row layout.
+    pub schema: InputSchema,
     /// Training examples.
     pub train: Split,
     /// Test examples.
     pub test: Split,
-    /// Per-channel `(mean, std)` of the raw training inputs, used to standardise both splits
-    /// (and new inputs at prediction time).
-    pub standardisation: Vec<(f64, f64)>,
-    /// Factor from raw values (pixel bytes 1/255, digit counts 1/16, CSV numbers 1) to the
-    /// values standardised.
-    pub raw_scale: f64,
 }
 
 impl Dataset {
-    /// The raw (unstandardised) inputs of every `stride`-th example of `split`: what a device
-    /// feeds a model whose backbone has the standardisation folded in.
-    pub fn raw(&self, split: &Split, stride: usize) -> Vec<f32> {
-        let per = self.shape.height * self.shape.width;
-        split
-            .x
-            .chunks_exact(self.shape.features())
-            .step_by(stride.max(1))
-            .flat_map(|ex| {
-                ex.iter().enumerate().map(move |(i, &v)| {
-                    let (mean, std) = self.standardisation[i / per];
-                    (f64::from(v) * std + mean) as f32
-                })
-            })
-            .collect()
+    /// A dataset whose values are not standardised yet.
+    pub fn new(
+        name: &str,
+        classes: Vec<String>,
+        shape: Shape,
+        raw_scale: f64,
+        train: Split,
+        test: Split,
+    ) -> Self {
+        Dataset {
+            name: name.to_string(),
+            schema: InputSchema {
+                classes,
+                shape,
+                standardisation: Vec::new(),
+                raw_scale,
+                table: None,
+            },
+            train,
+            test,
+        }
+    }
+
+    /// Classes `K`.
+    pub fn classes(&self) -> usize {
+        self.schema.classes.len()
+    }
+
+    /// Shape of one example.
+    pub fn shape(&self) -> Shape {
+        self.schema.shape
+    }
+
+    /// Standardises both splits with `stats` (one `(mean, std)` per channel) and records them.
+    pub fn standardise(&mut self, stats: Vec<(f64, f64)>) {
+        let s = self.shape();
+        standardise::apply(&mut self.train.x, s, &stats);
+        standardise::apply(&mut self.test.x, s, &stats);
+        self.schema.standardisation = stats;
+    }
+
+    /// Checks that this data can be fed to a run that reads `schema`: same shape and classes.
+    ///
+    /// # Errors
+    /// [`Error::Arg`] naming `--data` otherwise.
+    pub fn check_fits(&self, schema: &InputSchema) -> Result<()> {
+        if self.shape() == schema.shape && self.schema.classes == schema.classes {
+            return Ok(());
+        }
+        Err(Error::arg(
+            "--data",
+            &self.name,
+            format!(
+                "data of the run's shape ({}x{}x{}) and its {} classes",
+                schema.shape.channels,
+                schema.shape.height,
+                schema.shape.width,
+                schema.classes.len()
+            ),
+        ))
     }
 }
 
@@ -213,7 +265,12 @@ impl Default for LoadOptions {
     }
 }
 
-/// Loads and standardises a dataset.
+/// Loads a dataset, not yet standardised (see [`Dataset::standardise`]).
+///
+/// # Errors
+/// [`Error::Arg`] for a bad `--test-fraction` or a missing `--label-column`; whatever the
+/// reader of the source reports, naming the file; [`Error::Format`] if a class has no training
+/// example, a label is out of range or the test split is empty.
 pub fn load(spec: &DataSpec, opts: &LoadOptions) -> Result<Dataset> {
     if !(0.0 < opts.test_fraction && opts.test_fraction < 1.0) {
         return Err(Error::arg(
@@ -222,19 +279,21 @@ pub fn load(spec: &DataSpec, opts: &LoadOptions) -> Result<Dataset> {
             "a fraction in (0, 1)",
         ));
     }
-    let mut ds = match spec {
+    let split_all = |all: &Split, shape: Shape, k: usize| {
+        split::stratified(
+            all,
+            shape.features(),
+            k,
+            opts.test_fraction,
+            opts.split_seed,
+        )
+    };
+    let ds = match spec {
         DataSpec::Digits => {
-            let (all, classes, shape) = digits::load()?;
-            let (train, test) = stratified_split(&all, shape.features(), classes.len(), opts)?;
-            Dataset {
-                name: "digits".into(),
-                classes,
-                shape,
-                train,
-                test,
-                standardisation: Vec::new(),
-                raw_scale: 1.0 / 16.0,
-            }
+            let (mut all, classes, shape) = digits::load()?;
+            scale_raw(&mut all.x, digits::SCALE);
+            let (train, test) = split_all(&all, shape, classes.len());
+            Dataset::new("digits", classes, shape, digits::SCALE, train, test)
         }
         DataSpec::FashionMnist(dir) => idx::load_fashion_mnist(dir)?,
         DataSpec::Cifar10(dir) => cifar::load(dir, cifar::Variant::Ten)?,
@@ -254,36 +313,27 @@ pub fn load(spec: &DataSpec, opts: &LoadOptions) -> Result<Dataset> {
                     "the name or 0-based index of the label column for csv:FILE",
                 )
             })?;
-            let (all, classes, shape) = csv::load(file, col)?;
-            let (train, test) = stratified_split(&all, shape.features(), classes.len(), opts)?;
-            Dataset {
-                name: format!("csv:{}", file.display()),
-                classes,
-                shape,
-                train,
-                test,
-                standardisation: Vec::new(),
-                raw_scale: 1.0,
-            }
+            let table = csv::read_labelled(file, &gz::read(file)?, col)?;
+            let shape = Shape {
+                channels: table.layout.features(),
+                height: 1,
+                width: 1,
+            };
+            let (train, test) = split_all(&table.split, shape, table.classes.len());
+            let name = format!("csv:{}", file.display());
+            let mut ds = Dataset::new(&name, table.classes, shape, 1.0, train, test);
+            ds.schema.table = Some(table.layout);
+            ds
         }
         DataSpec::Synthetic(g) => g.generate(opts.split_seed),
         DataSpec::Folder(dir) => {
             let (all, classes, shape) = folder::load(dir)?;
-            let (train, test) = stratified_split(&all, shape.features(), classes.len(), opts)?;
-            Dataset {
-                name: format!("folder:{}", dir.display()),
-                classes,
-                shape,
-                train,
-                test,
-                standardisation: Vec::new(),
-                raw_scale: 1.0 / 255.0,
-            }
+            let (train, test) = split_all(&all, shape, classes.len());
+            let name = format!("folder:{}", dir.display());
+            Dataset::new(&name, classes, shape, image::PIXEL_SCALE, train, test)
         }
     };
-    let where_ = spec_path(spec);
-    check(&ds, &where_)?;
-    ds.standardisation = standardise(&mut ds);
+    check(&ds, &spec_path(spec))?;
     Ok(ds)
 }
 
@@ -301,7 +351,7 @@ fn spec_path(spec: &DataSpec) -> PathBuf {
 
 /// Every class needs a training example; labels must be in range.
 fn check(ds: &Dataset, path: &Path) -> Result<()> {
-    let k = ds.classes.len();
+    let k = ds.classes();
     if k < 2 {
         return Err(Error::format(
             path,
@@ -315,7 +365,7 @@ fn check(ds: &Dataset, path: &Path) -> Result<()> {
                 format!("{name} label {bad} out of range: expected 0..{k}"),
             ));
         }
-        if split.x.len() != split.len() * ds.shape.features() {
+        if split.x.len() != split.len() * ds.shape().features() {
             return Err(Error::format(
                 path,
                 format!(
@@ -330,72 +380,14 @@ fn check(ds: &Dataset, path: &Path) -> Result<()> {
     if let Some(c) = counts.iter().position(|&n| n == 0) {
         return Err(Error::format(
             path,
-            format!("class {c} ({}) has no training example", ds.classes[c]),
+            format!(
+                "class {c} ({}) has no training example",
+                ds.schema.classes[c]
+            ),
         ));
     }
     if ds.test.is_empty() {
         return Err(Error::format(path, "empty test split"));
     }
     Ok(())
-}
-
-/// Per-channel (images) or per-feature (tables) standardisation with training statistics.
-fn standardise(ds: &mut Dataset) -> Vec<(f64, f64)> {
-    let s = ds.shape;
-    let per = s.height * s.width; // values per channel
-    let mut stats = Vec::with_capacity(s.channels);
-    for c in 0..s.channels {
-        let (mut sum, mut sq, mut n) = (0.0f64, 0.0f64, 0usize);
-        for ex in ds.train.x.chunks_exact(s.features()) {
-            for &v in &ex[c * per..(c + 1) * per] {
-                sum += f64::from(v);
-                sq += f64::from(v) * f64::from(v);
-                n += 1;
-            }
-        }
-        let mean = sum / n as f64;
-        let std = (sq / n as f64 - mean * mean).max(0.0).sqrt();
-        let std = if std > 1e-8 { std } else { 1.0 }; // a constant feature stays 0 after centring
-        for split in [&mut ds.train, &mut ds.test] {
-            apply_standardisation(&mut split.x, s, c, (mean, std));
-        }
-        stats.push((mean, std));
-    }
-    stats
-}
-
-/// Standardises channel `c` of every example in `x` with `(mean, std)`.
-pub fn apply_standardisation(x: &mut [f32], s: Shape, c: usize, (mean, std): (f64, f64)) {
-    let per = s.height * s.width;
-    for ex in x.chunks_exact_mut(s.features()) {
-        for v in &mut ex[c * per..(c + 1) * per] {
-            *v = ((f64::from(*v) - mean) / std) as f32;
-        }
-    }
-}
-
-/// Splits `all` into train and test, `test_fraction` of every class (at least one example of each
-/// class stays in train), seeded.
-pub fn stratified_split(
-    all: &Split,
-    features: usize,
-    classes: usize,
-    opts: &LoadOptions,
-) -> Result<(Split, Split)> {
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.split_seed);
-    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes];
-    for (i, &y) in all.y.iter().enumerate() {
-        by_class[y as usize].push(i);
-    }
-    let (mut tr, mut te) = (Vec::new(), Vec::new());
-    for idx in &mut by_class {
-        idx.shuffle(&mut rng);
-        let n_test = ((idx.len() as f64 * opts.test_fraction).round() as usize)
-            .min(idx.len().saturating_sub(1));
-        te.extend_from_slice(&idx[..n_test]);
-        tr.extend_from_slice(&idx[n_test..]);
-    }
-    tr.sort_unstable();
-    te.sort_unstable();
-    Ok((all.subset(&tr, features), all.subset(&te, features)))
 }

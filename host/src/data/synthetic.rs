@@ -141,23 +141,18 @@ impl Synthetic {
         };
         let train = draw(self.train, &mut rng);
         let test = draw(self.test, &mut rng);
-        Dataset {
-            name: format!(
-                "synthetic (classes={}, groups={})",
-                self.classes, self.groups
-            ),
-            classes: (0..self.classes)
-                .map(|c| format!("c{c}-g{}", self.group(c)))
-                .collect(),
-            shape: Shape {
-                channels: f,
-                height: 1,
-                width: 1,
-            },
-            train,
-            test,
-            standardisation: Vec::new(),
-            raw_scale: 1.0,
-        }
+        let name = format!(
+            "synthetic (classes={}, groups={})",
+            self.classes, self.groups
+        );
+        let classes = (0..self.classes)
+            .map(|c| format!("c{c}-g{}", self.group(c)))
+            .collect();
+        let shape = Shape {
+            channels: f,
+            height: 1,
+            width: 1,
+        };
+        Dataset::new(&name, classes, shape, 1.0, train, test)
     }
 }

@@ -41,9 +41,10 @@ pub enum Backbone {
     ResNet(ResNet),
 }
 
-/// Backbone, head and (for `psc`) classifier.
+/// The trained network: backbone, head and (for `psc`) classifier. (The deployed model is the
+/// core's `dl2pa_core::format::Model`, written by `export`.)
 #[derive(Module, Debug)]
-pub struct Model {
+pub struct Network {
     backbone: Backbone,
     bn: Option<BatchNorm>,
     classifier: Option<Linear>,
@@ -51,7 +52,7 @@ pub struct Model {
 
 /// What to build.
 #[derive(Clone, Debug)]
-pub struct ModelSpec {
+pub struct NetworkSpec {
     /// Backbone.
     pub backbone: BackboneKind,
     /// Hidden widths of the MLP.
@@ -64,9 +65,9 @@ pub struct ModelSpec {
     pub classifier: Option<usize>,
 }
 
-impl Model {
+impl Network {
     /// Builds a freshly initialised model for inputs of `shape`.
-    pub fn new(spec: &ModelSpec, shape: Shape, device: &Device) -> Result<Self> {
+    pub fn new(spec: &NetworkSpec, shape: Shape, device: &Device) -> Result<Self> {
         let backbone = match spec.backbone {
             BackboneKind::Mlp => {
                 Backbone::Mlp(Mlp::new(shape.features(), &spec.widths, spec.dim, device))
@@ -83,7 +84,7 @@ impl Model {
                 Backbone::ResNet(ResNet::new(shape.channels, 5, spec.dim, device))
             }
         };
-        Ok(Model {
+        Ok(Network {
             backbone,
             bn: spec
                 .head_bn
@@ -131,7 +132,7 @@ fn values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
         .map_err(|e| Error::Numerical(format!("reading a layer's parameters: {e:?}")))
 }
 
-impl Model {
+impl Network {
     /// The MLP backbone as plain dense layers (ReLU between them), the embedding BatchNorm
     /// folded into the last one: `γ (W x + b − μ) / √(σ² + ε) + β`. `None` for convolutional
     /// backbones and `psc` models (whose output is not an embedding for prototypes).

@@ -1,6 +1,6 @@
 //! Prototype estimation: `K` unit vectors in `R^d` spread as evenly as possible.
 //!
-//! They depend only on `(K, d)`, never on data (paper §3.2.1). [`Method::Best`] picks the provably
+//! They depend only on `(K, d)`, never on data (paper §3.2.1). [`Estimator::Best`] picks the provably
 //! optimal closed form where one exists and the annealed optimiser elsewhere.
 
 mod closed;
@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 pub use closed::{cross_polytope, simplex_etf};
-pub use optimise::{Schedule, optimise, random_init};
+pub use optimise::{Procedure, optimise, random_init};
 pub use quality::{Quality, quality, quality_on};
 
 use crate::error::{Error, Result};
@@ -27,7 +27,7 @@ pub const MIN_SIZE: usize = 2;
 /// How to place the prototypes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
-pub enum Method {
+pub enum Estimator {
     /// The closed form where one is optimal (simplex ETF, cross-polytope), else `annealed`.
     Best,
     /// The paper's Gaussian-potential loss at t = 2, SGD lr 0.1, 1000 steps (reproduction).
@@ -42,13 +42,13 @@ pub enum Method {
 
 /// Settings of an estimation.
 #[derive(Clone, Copy, Debug)]
-pub struct Options {
+pub struct EstimateConfig {
     /// Classes `K`.
     pub classes: usize,
     /// Dimension `d`.
     pub dim: usize,
-    /// Method requested.
-    pub method: Method,
+    /// Estimator requested.
+    pub method: Estimator,
     /// Optimiser steps (`None`: 1000 for `gaussian`, 3000 for `annealed`).
     pub steps: Option<usize>,
     /// Prototypes per step for `gaussian` (`None`: all K, as the paper).
@@ -67,10 +67,10 @@ pub struct Estimate {
     pub classes: usize,
     /// `d`.
     pub dim: usize,
-    /// Method requested.
-    pub requested: Method,
-    /// Method used (differs from `requested` only for `best`).
-    pub used: Method,
+    /// Estimator requested.
+    pub requested: Estimator,
+    /// Estimator used (differs from `requested` only for `best`).
+    pub used: Estimator,
     /// Why that method (one sentence for the report).
     pub reason: String,
     /// Optimiser steps run (0 for closed forms).
@@ -105,10 +105,10 @@ pub fn check_sizes(classes: usize, dim: usize) -> Result<()> {
 }
 
 /// The method `best` resolves to for `(K, d)`, with the reason.
-pub fn resolve(classes: usize, dim: usize) -> (Method, String) {
+pub fn resolve(classes: usize, dim: usize) -> (Estimator, String) {
     if dim + 1 >= classes {
         (
-            Method::Etf,
+            Estimator::Etf,
             format!(
                 "d >= K - 1: the simplex ETF is optimal (all cosines exactly -1/{})",
                 classes - 1
@@ -116,12 +116,12 @@ pub fn resolve(classes: usize, dim: usize) -> (Method, String) {
         )
     } else if classes <= 2 * dim {
         (
-            Method::CrossPolytope,
+            Estimator::CrossPolytope,
             "d + 1 < K <= 2d: the cross-polytope is optimal (max cosine exactly 0)".into(),
         )
     } else {
         (
-            Method::Annealed,
+            Estimator::Annealed,
             "K > 2d: no closed form is known; annealed optimiser".into(),
         )
     }
@@ -129,7 +129,7 @@ pub fn resolve(classes: usize, dim: usize) -> (Method, String) {
 
 /// Estimates prototypes. `progress(done, total)` reports optimiser steps.
 pub fn estimate(
-    opts: &Options,
+    opts: &EstimateConfig,
     device: &Device,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Estimate> {
@@ -137,8 +137,8 @@ pub fn estimate(
     check_sizes(k, d)?;
     let start = Instant::now();
     let (used, reason) = match opts.method {
-        Method::Best => resolve(k, d),
-        Method::Etf if d + 1 < k => {
+        Estimator::Best => resolve(k, d),
+        Estimator::Etf if d + 1 < k => {
             return Err(Error::arg(
                 "--dim",
                 d,
@@ -148,7 +148,7 @@ pub fn estimate(
                 ),
             ));
         }
-        Method::CrossPolytope if k > 2 * d => {
+        Estimator::CrossPolytope if k > 2 * d => {
             return Err(Error::arg(
                 "--classes",
                 k,
@@ -159,16 +159,16 @@ pub fn estimate(
     };
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let (data, steps, loss) = match used {
-        Method::Etf => (simplex_etf(k, d), 0, None),
-        Method::CrossPolytope => (cross_polytope(k, d), 0, None),
-        Method::Gaussian | Method::Annealed | Method::Best => {
-            let (schedule, default_steps) = if used == Method::Gaussian {
+        Estimator::Etf => (simplex_etf(k, d), 0, None),
+        Estimator::CrossPolytope => (cross_polytope(k, d), 0, None),
+        Estimator::Gaussian | Estimator::Annealed | Estimator::Best => {
+            let (procedure, default_steps) = if used == Estimator::Gaussian {
                 let batch = opts.batch.unwrap_or(k);
                 if !(2..=k).contains(&batch) {
                     return Err(Error::arg("--batch", batch, format!("2..={k}")));
                 }
                 (
-                    Schedule::Paper {
+                    Procedure::Paper {
                         t: 2.0,
                         lr: 0.1,
                         batch,
@@ -176,11 +176,11 @@ pub fn estimate(
                     1000,
                 )
             } else {
-                (Schedule::annealed(), 3000)
+                (Procedure::annealed(), 3000)
             };
             let steps = opts.steps.unwrap_or(default_steps);
             let init = random_init(k, d, &mut rng);
-            let (p, loss) = optimise(&init, k, schedule, steps, &mut rng, device, |s| {
+            let (p, loss) = optimise(&init, k, procedure, steps, &mut rng, device, |s| {
                 progress(s, steps)
             })?;
             (p, steps, Some(loss))

@@ -8,9 +8,9 @@
 //! `∂/∂P log Σ_{i≠j} exp(τ G_ij) = 2τ W P`, with `G = P Pᵀ` and `W` the softmax of `τ G` over the
 //! off-diagonal entries.
 //!
-//! * [`Schedule::Paper`] reproduces §3.2.1: SGD on that loss at fixed `t`, learning rate 0.1, a
+//! * [`Procedure::Paper`] reproduces §3.2.1: SGD on that loss at fixed `t`, learning rate 0.1, a
 //!   random subset of `batch` prototypes per step, rows re-normalised after every step.
-//! * [`Schedule::Annealed`] raises `τ` geometrically and takes normalised Riemannian steps on
+//! * [`Procedure::Annealed`] raises `τ` geometrically and takes normalised Riemannian steps on
 //!   `(1/τ) log Σ exp(τ G)` (the largest row moves by `η`), adapting `η` by backtracking, then
 //!   polishes at a higher `τ` — the same loss, sharpened until it is the max-min objective.
 
@@ -22,9 +22,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
 
-/// How the optimiser moves.
+/// How the optimiser moves: the paper's procedure or the annealed one.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Schedule {
+pub enum Procedure {
     /// The paper's procedure: `steps` SGD steps at kernel width `t` and learning rate `lr` on
     /// random subsets of `batch` prototypes (`batch = K` uses all of them every step).
     Paper {
@@ -47,10 +47,10 @@ pub enum Schedule {
     },
 }
 
-impl Schedule {
+impl Procedure {
     /// The paper's settings (t = 2, lr = 0.1) with all `k` prototypes in each step.
     pub fn paper(k: usize) -> Self {
-        Schedule::Paper {
+        Procedure::Paper {
             t: 2.0,
             lr: 0.1,
             batch: k,
@@ -59,7 +59,7 @@ impl Schedule {
 
     /// The annealed default: τ 10 → 10⁴, polish to 10⁵.
     pub fn annealed() -> Self {
-        Schedule::Annealed {
+        Procedure::Annealed {
             tau_start: 10.0,
             tau_end: 1e4,
             tau_polish: 1e5,
@@ -110,11 +110,11 @@ fn scalar(t: Tensor<1>) -> Result<f64> {
 }
 
 /// Runs `steps` steps from `init` (row-major `K × d`, unit rows; `d = init.len() / K`) and returns the rows and the
-/// final loss in the schedule's own form. `progress` is called after each step.
+/// final loss in the procedure's own form. `progress` is called after each step.
 pub fn optimise(
     init: &[f32],
     k: usize,
-    schedule: Schedule,
+    procedure: Procedure,
     steps: usize,
     rng: &mut ChaCha8Rng,
     device: &Device,
@@ -122,8 +122,8 @@ pub fn optimise(
 ) -> Result<(Vec<f32>, f64)> {
     let d = init.len() / k;
     let mut p = Tensor::<2>::from_data(TensorData::new(init.to_vec(), [k, d]), device);
-    let loss = match schedule {
-        Schedule::Paper { t, lr, batch } => {
+    let loss = match procedure {
+        Procedure::Paper { t, lr, batch } => {
             let batch = batch.clamp(2, k);
             let offdiag = Tensor::<2, Bool>::diag_mask([batch, batch], 0, device);
             let mut last = f64::NAN;
@@ -156,7 +156,7 @@ pub fn optimise(
             }
             last
         }
-        Schedule::Annealed {
+        Procedure::Annealed {
             tau_start,
             tau_end,
             tau_polish,

@@ -1,9 +1,9 @@
 //! How well spread a prototype set is, measured in `f64`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Pairwise-cosine statistics of `K` unit vectors (lower `max_cos` is better).
-#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Quality {
     /// Largest cosine between two different prototypes: the worst-separated pair.
     pub max_cos: f64,

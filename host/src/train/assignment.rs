@@ -1,11 +1,15 @@
-//! The label-to-prototype assignment σ and its updates through dl2pa-core's solver.
+//! The state of DL2PA's dynamic assignment (paper Algorithm 1): the class means (an EMA of
+//! normalised features), σ, the solver's workspace and the prototypes in class order `P[σ]`.
+//! The fixed and ETF baselines hold the same state and never re-solve.
 
 use std::time::Instant;
 
+use burn::prelude::*;
 use dl2pa_core::assign::{Problem, Solver};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::l2_normalize;
 
 /// One re-solve of the assignment.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -20,43 +24,100 @@ pub struct Update {
     pub warm: bool,
 }
 
-/// σ: class `c` is pulled towards prototype `sigma[c]`.
+/// σ (class `c` is pulled towards prototype `σ(c)`) and what DL2PA needs to move it.
 pub struct Assignment {
-    /// Class → prototype.
-    pub sigma: Vec<u32>,
+    /// All prototypes, `M × d`, `M ≥ K`.
+    prototypes: Vec<f32>,
+    dim: usize,
+    sigma: Vec<u32>,
+    /// Class means `μ`, `K × d`, unit rows (zero for classes not seen yet), on the training device.
+    means: Tensor<2>,
+    /// Weight of the old mean in the EMA.
+    momentum: f64,
     solver: Solver<f32>,
-    sim: Vec<f32>,
+    similarity: Vec<f32>,
+    /// `P[σ]`, `K × d`, on the training device.
+    class_prototypes: Tensor<2>,
 }
 
 impl Assignment {
-    /// Starts from `sigma`.
-    pub fn new(sigma: Vec<u32>) -> Self {
+    /// Starts from `sigma` and the class means `means` (`K × d`, as a checkpoint stored them).
+    pub fn new(
+        prototypes: Vec<f32>,
+        dim: usize,
+        sigma: Vec<u32>,
+        means: Vec<f32>,
+        momentum: f64,
+        device: &Device,
+    ) -> Self {
+        let k = sigma.len();
+        let class_prototypes = rows(&prototypes, &sigma, dim, device);
         Assignment {
+            means: Tensor::from_data(TensorData::new(means, [k, dim]), device),
+            prototypes,
+            dim,
             sigma,
+            momentum,
             solver: Solver::new(),
-            sim: Vec::new(),
+            similarity: Vec::new(),
+            class_prototypes,
         }
     }
 
-    /// Re-solves `σ = argmax Σ_c μ_c · p_σ(c)` for class means `means` (`K × d`, rows unit or
-    /// zero for unseen classes) and prototypes `protos` (`M × d`, `M ≥ K`), warm-started from the
-    /// previous solve. Returns the update record.
-    pub fn update(
-        &mut self,
-        means: &[f32],
-        protos: &[f32],
-        dim: usize,
-        iteration: usize,
-    ) -> Result<Update> {
+    /// σ, class → prototype.
+    pub fn sigma(&self) -> &[u32] {
+        &self.sigma
+    }
+
+    /// `P[σ]`, `[K, d]`: the prototype of each class, in class order.
+    pub fn class_prototypes(&self) -> &Tensor<2> {
+        &self.class_prototypes
+    }
+
+    /// `P[σ]` as host values, `K × d`.
+    pub fn class_prototype_rows(&self) -> Vec<f32> {
+        class_rows(&self.prototypes, &self.sigma, self.dim)
+    }
+
+    /// The class means, `K × d`, for a checkpoint.
+    ///
+    /// # Errors
+    /// [`Error::Numerical`] if the tensor cannot be read.
+    pub fn means(&self) -> Result<Vec<f32>> {
+        read_rows(self.means.clone())
+    }
+
+    /// Feeds one batch to the class means: per class present, `μ_c ← normalise(m μ_c + (1 − m)
+    /// mean of its features)` (a true EMA of the per-class batch mean).
+    ///
+    /// `features`: detached, L2-normalised `[B, d]`; `y`: `[B]`.
+    pub fn observe(&mut self, features: Tensor<2>, y: &Tensor<1, Int>) {
+        let [k, d] = self.means.dims();
+        let onehot: Tensor<2> = y.clone().one_hot::<2>(k).float();
+        let sums = onehot.clone().transpose().matmul(features);
+        let counts = onehot.sum_dim(0).reshape([k, 1]);
+        let mean = sums / counts.clone().clamp_min(1.0);
+        let present = counts.greater_elem(0.0).expand([k, d]);
+        let next = self.means.clone() * self.momentum + mean * (1.0 - self.momentum);
+        self.means = l2_normalize(self.means.clone().mask_where(present, next));
+    }
+
+    /// Re-solves `σ = argmax Σ_c μ_c · p_σ(c)` with dl2pa-core's solver, warm-started from the
+    /// previous solve, and moves `P[σ]`. Returns the record of the update.
+    ///
+    /// # Errors
+    /// [`Error::Numerical`] if the means are not finite.
+    pub fn resolve(&mut self, iteration: usize) -> Result<Update> {
         let start = Instant::now();
-        let (k, m) = (means.len() / dim, protos.len() / dim);
-        self.sim.clear();
-        for mu in means.chunks_exact(dim) {
-            for p in protos.chunks_exact(dim) {
-                self.sim.push(dl2pa_core::sphere::dot(mu, p));
+        let means = self.means()?;
+        let (k, m) = (self.sigma.len(), self.prototypes.len() / self.dim);
+        self.similarity.clear();
+        for mu in means.chunks_exact(self.dim) {
+            for p in self.prototypes.chunks_exact(self.dim) {
+                self.similarity.push(dl2pa_core::sphere::dot(mu, p));
             }
         }
-        let problem = Problem::maximize(&self.sim, k, m)
+        let problem = Problem::maximize(&self.similarity, k, m)
             .map_err(|e| Error::Numerical(format!("class means: {e}")))?;
         let sol = self
             .solver
@@ -66,6 +127,8 @@ impl Assignment {
         let moved = new.iter().zip(&self.sigma).filter(|(a, b)| a != b).count();
         let warm = sol.warm_started();
         self.sigma.copy_from_slice(new);
+        let device = self.means.device();
+        self.class_prototypes = rows(&self.prototypes, &self.sigma, self.dim, &device);
         Ok(Update {
             iteration,
             moved,
@@ -73,16 +136,30 @@ impl Assignment {
             warm,
         })
     }
+}
 
-    /// Prototype rows in class order: row `c` is `protos[σ(c)]` (`K × d`).
-    pub fn class_prototypes(&self, protos: &[f32], dim: usize) -> Vec<f32> {
-        self.sigma
-            .iter()
-            .flat_map(|&j| {
-                protos[j as usize * dim..(j as usize + 1) * dim]
-                    .iter()
-                    .copied()
-            })
-            .collect()
-    }
+/// Prototype rows in class order: row `c` is `prototypes[σ(c)]` (`K × d`).
+pub fn class_rows(prototypes: &[f32], sigma: &[u32], dim: usize) -> Vec<f32> {
+    sigma
+        .iter()
+        .flat_map(|&j| {
+            prototypes[j as usize * dim..(j as usize + 1) * dim]
+                .iter()
+                .copied()
+        })
+        .collect()
+}
+
+fn rows(prototypes: &[f32], sigma: &[u32], dim: usize, device: &Device) -> Tensor<2> {
+    let data = class_rows(prototypes, sigma, dim);
+    Tensor::from_data(TensorData::new(data, [sigma.len(), dim]), device)
+}
+
+/// A `[R, C]` tensor as host values.
+///
+/// # Errors
+/// [`Error::Numerical`] if it cannot be read.
+pub fn read_rows(t: Tensor<2>) -> Result<Vec<f32>> {
+    t.try_into_vec_as::<f32>()
+        .map_err(|e| Error::Numerical(format!("reading a tensor: {e:?}")))
 }

@@ -7,11 +7,23 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::BackboneKind;
-use crate::prototypes::Method as ProtoMethod;
+use crate::model::{BackboneKind, NetworkSpec};
+use crate::prototypes::Estimator;
 
 /// Which classifier to train.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// DL2PA: fixed prototypes, label-to-prototype assignment re-solved during training.
@@ -22,6 +34,23 @@ pub enum Method {
     Psc,
     /// Simplex-ETF prototypes, fixed assignment (needs d >= K - 1).
     Etf,
+}
+
+impl Method {
+    /// The name on the command line and in run and experiment directories.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Dl2pa => "dl2pa",
+            Method::Fixed => "fixed",
+            Method::Psc => "psc",
+            Method::Etf => "etf",
+        }
+    }
+
+    /// Whether the method classifies by prototypes (all but `psc`).
+    pub fn uses_prototypes(self) -> bool {
+        self != Method::Psc
+    }
 }
 
 /// Pull loss towards the assigned prototype.
@@ -122,7 +151,7 @@ train_config! {
     /// Prototypes from a .npy file (K x d, or M x d with M >= K) instead of estimating them
     [value_name = "FILE"] prototypes: String = String::new();
     /// How to estimate prototypes when no file is given [default: best]
-    [value_enum] proto_method: ProtoMethod = ProtoMethod::Best;
+    [value_enum] proto_method: Estimator = Estimator::Best;
     /// Pull loss [default: cos]
     [value_enum] loss: Loss = Loss::Cos;
     /// Loss reduction over the batch [default: mean]
@@ -184,6 +213,35 @@ impl TrainConfig {
     /// As TOML, re-runnable with `dl2pa train --config`.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The network this config trains for `classes` classes.
+    pub fn network(&self, classes: usize) -> NetworkSpec {
+        NetworkSpec {
+            backbone: self.backbone,
+            widths: self.widths.clone(),
+            dim: self.dim,
+            head_bn: self.head_bn,
+            classifier: (!self.method.uses_prototypes()).then_some(classes),
+        }
+    }
+
+    /// How to load its data (`data::load`).
+    pub fn load_options(&self) -> crate::data::LoadOptions {
+        crate::data::LoadOptions {
+            label_column: (!self.label_column.is_empty()).then(|| self.label_column.clone()),
+            test_fraction: self.test_fraction,
+            split_seed: self.split_seed,
+        }
+    }
+
+    /// Whether the loss is re-balanced by class (`--balance`; auto: under `--imbalance`).
+    pub fn balanced(&self) -> bool {
+        match self.balance {
+            Toggle::Auto => self.imbalance < 1.0,
+            Toggle::On => true,
+            Toggle::Off => false,
+        }
     }
 
     /// Range checks that do not need the data.

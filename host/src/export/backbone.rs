@@ -1,7 +1,10 @@
 //! The int8 MLP backbone of a model file: raw input → embedding on the device.
 //!
+//! Calibration ([`calibrate`]) runs when training stops and is kept in the run directory
+//! (`calibration.json`); quantisation ([`quantize_net`]) runs at export.
+//!
 //! From the trained f32 layers (BatchNorm already folded into the last, see
-//! [`Model::dense_layers`](crate::model::Model::dense_layers)) this folds the input
+//! [`Network::dense_layers`](crate::model::Network::dense_layers)) this folds the input
 //! standardisation into the first layer, so the device feeds the values the data loader
 //! produced; calibrates one activation step per layer (`max |a| / 127` over calibration inputs,
 //! as TFLite's post-training quantisation does with min/max); quantises the weights with one step
@@ -15,6 +18,7 @@ use dl2pa_core::quant::{QMAX, quantize_value, step_for};
 use crate::data::Shape;
 use crate::error::{Error, Result};
 use crate::model::DenseF32;
+use crate::run::Calibration;
 
 /// An f32 network of dense layers with ReLU between them, evaluated in f64.
 #[derive(Clone, Debug)]
@@ -110,27 +114,46 @@ pub struct QuantizedNet {
     pub steps: Vec<f32>,
 }
 
-/// Quantises `net` with activation ranges calibrated on the raw inputs `calib`
-/// (`n × inputs`, at least one example).
+/// Measures `net`'s ranges on the raw inputs `calib` (`n × inputs`): `max |x|` and each layer's
+/// `max |a|`, as TFLite's post-training quantisation does with min/max. `epoch` is the
+/// checkpoint the network comes from.
+pub fn calibrate(net: &DenseNet, calib: &[f32], epoch: usize) -> Calibration {
+    let inputs = net.layers.first().map_or(0, |l| l.inputs);
+    let mut input_max = 0.0f32;
+    let mut layer_max = vec![0.0f64; net.layers.len()];
+    for x in calib.chunks_exact(inputs.max(1)) {
+        input_max = x.iter().fold(input_max, |m, v| m.max(v.abs()));
+        for (m, a) in layer_max.iter_mut().zip(net.activations(x)) {
+            *m = a.iter().fold(*m, |m, v| m.max(v.abs()));
+        }
+    }
+    Calibration {
+        epoch,
+        examples: calib.len() / inputs.max(1),
+        input_max,
+        layer_max,
+    }
+}
+
+/// Quantises `net` with the activation ranges `ranges` (from [`calibrate`]).
 ///
 /// # Errors
 /// [`Error::Numerical`] for a range that is zero or not finite (a layer whose outputs are always
 /// 0 on the calibration set) or a bias beyond 2³⁰ units; [`Error::Core`] for a rescale that
-/// fixed point cannot hold.
-pub fn quantize_net(net: &DenseNet, calib: &[f32]) -> Result<QuantizedNet> {
-    let inputs = net.layers.first().map_or(0, |l| l.inputs);
-    let mut max_in = 0.0f32;
-    let mut max_act = vec![0.0f64; net.layers.len()];
-    for x in calib.chunks_exact(inputs.max(1)) {
-        max_in = x.iter().fold(max_in, |m, v| m.max(v.abs()));
-        for (m, a) in max_act.iter_mut().zip(net.activations(x)) {
-            *m = a.iter().fold(*m, |m, v| m.max(v.abs()));
-        }
+/// fixed point cannot hold; [`Error::Arg`] if the ranges are not one per layer.
+pub fn quantize_net(net: &DenseNet, ranges: &Calibration) -> Result<QuantizedNet> {
+    if ranges.layer_max.len() != net.layers.len() {
+        return Err(Error::arg(
+            "calibration",
+            format!("{} layer ranges", ranges.layer_max.len()),
+            format!("one per layer ({})", net.layers.len()),
+        ));
     }
-    let input_step = step_for(max_in).map_err(|_| {
+    let input_step = step_for(ranges.input_max).map_err(|_| {
         Error::Numerical("the calibration inputs are all zero: no input range to quantise".into())
     })?;
-    let steps = max_act
+    let steps = ranges
+        .layer_max
         .iter()
         .enumerate()
         .map(|(l, &m)| {
@@ -271,7 +294,7 @@ mod tests {
             layers: vec![layer(6, 8, wave), layer(8, 3, |i| wave(i + 5))],
         };
         let calib: Vec<f32> = (0..600).map(|i| wave(i * 3)).collect();
-        let q = quantize_net(&net, &calib).unwrap();
+        let q = quantize_net(&net, &calibrate(&net, &calib, 1)).unwrap();
         let step = f64::from(*q.steps.last().unwrap());
         for x in calib.chunks_exact(6) {
             let z = net.embed(x);
@@ -288,7 +311,9 @@ mod tests {
             layers: vec![layer(6, 2, |_| -1.0), layer(2, 3, wave)],
         };
         let positive: Vec<f32> = calib.iter().map(|v| v.abs()).collect();
-        let err = quantize_net(&dead, &positive).unwrap_err().to_string();
+        let err = quantize_net(&dead, &calibrate(&dead, &positive, 1))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with("layer 1 outputs 0 on every calibration input"),
             "{err}"

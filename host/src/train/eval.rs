@@ -1,4 +1,5 @@
-//! Test metrics: top-1, top-5, expected calibration error, per-class accuracy.
+//! Test metrics: top-1, top-5, expected calibration error, per-class accuracy, and accuracy by
+//! head / medium / tail classes.
 
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +113,47 @@ impl Accumulator {
                 .map(|c| pct(self.per_class_hit[c], self.per_class_n[c]))
                 .collect(),
             examples: self.n,
+        }
+    }
+}
+
+/// Accuracy by training-set frequency: head (many-shot, more than `--many-threshold` training
+/// examples), tail (few-shot, fewer than `--few-threshold`), medium otherwise. Each is the mean
+/// of its classes' test accuracies (`None` when no class falls in the group).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Groups {
+    /// Head accuracy, percent.
+    pub head: Option<f64>,
+    /// Medium accuracy, percent.
+    pub medium: Option<f64>,
+    /// Tail accuracy, percent.
+    pub tail: Option<f64>,
+    /// Classes in each group.
+    #[serde(rename = "group_classes")]
+    pub classes: [usize; 3],
+}
+
+impl Groups {
+    /// Splits per-class accuracies into groups by training counts.
+    pub fn new(per_class: &[f64], counts: &[usize], many: usize, few: usize) -> Self {
+        let mut acc = [(0.0, 0usize); 3];
+        for (&a, &n) in per_class.iter().zip(counts) {
+            let g = if n > many {
+                0
+            } else if n < few {
+                2
+            } else {
+                1
+            };
+            acc[g].0 += a;
+            acc[g].1 += 1;
+        }
+        let mean = |(s, n): (f64, usize)| (n > 0).then(|| s / n as f64);
+        Groups {
+            head: mean(acc[0]),
+            medium: mean(acc[1]),
+            tail: mean(acc[2]),
+            classes: [acc[0].1, acc[1].1, acc[2].1],
         }
     }
 }

@@ -1,0 +1,121 @@
+//! `dl2pa export`: a run → the core's model file (and test features, Rust source), with the
+//! report of what the int8 model gives up.
+
+use std::path::PathBuf;
+
+use crate::device::{self, DeviceChoice};
+use crate::error::{Error, Result};
+use crate::export::{ExportConfig, QuantKind, Report};
+
+/// `dl2pa export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Run directory
+    pub run: PathBuf,
+    /// Model file to write (.dl2p; layout in core/FORMAT.md)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+    /// Storage of the prototypes
+    #[arg(long, value_enum, default_value_t = QuantKind::Int8)]
+    pub quant: QuantKind,
+    /// Also write the test set's quantised embeddings, labels and the host's predictions (.dl2f)
+    #[arg(long, value_name = "FILE")]
+    pub features: Option<PathBuf>,
+    /// Also write the int8 prototypes as Rust `static` items on dl2pa_core::PrototypesI8 (the
+    /// backbone is in the .dl2p only)
+    #[arg(long, value_name = "FILE")]
+    pub rust: Option<PathBuf>,
+    /// Include the MLP backbone in int8 (MLP runs), so the device classifies raw inputs
+    #[arg(long)]
+    pub backbone: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn run(device: DeviceChoice, a: &ExportArgs) -> Result<()> {
+    let (dev, _) = device::select(device)?;
+    let cfg = ExportConfig {
+        quant: a.quant,
+        features: a.features.clone(),
+        rust: a.rust.clone(),
+        backbone: a.backbone,
+    };
+    let r = crate::export::export(&a.run, &a.out, &cfg, &dev)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&r).unwrap_or_default());
+    } else {
+        print_report(a, &r);
+    }
+    let mismatches = r.core_mismatches();
+    if mismatches > 0 {
+        return Err(Error::Numerical(format!(
+            "the core disagrees with the host on {mismatches} predictions"
+        )));
+    }
+    Ok(())
+}
+
+fn print_report(a: &ExportArgs, r: &Report) {
+    println!(
+        "exported {} -> {} ({:?}, K={} d={})",
+        a.run.display(),
+        a.out.display(),
+        a.quant,
+        r.classes,
+        r.dim
+    );
+    println!(
+        "  flash       {} bytes (the model file; the prototypes are read in place)",
+        r.flash_bytes
+    );
+    println!(
+        "  RAM         {} bytes to classify one embedding (int8 copy of it + best class/score)",
+        r.ram_bytes
+    );
+    match &r.test {
+        Some(t) => {
+            println!(
+                "  test top-1  f32 {:.2} %  int8 {:.2} %  (one int8 step per prototype: {:.2} %)",
+                t.f32_top1, t.int8_top1, t.int8_per_prototype_top1
+            );
+            println!(
+                "  int8 vs f32 {} of {} predictions differ; core vs host int8 simulation: {} mismatches",
+                t.int8_vs_f32_disagreements, t.examples, t.core_mismatches
+            );
+        }
+        None => println!(
+            "  test        not evaluated: {}",
+            r.not_evaluated.as_deref().unwrap_or("no data")
+        ),
+    }
+    if let Some(b) = &r.backbone {
+        let widths: Vec<String> = b.layers.iter().map(|(i, o)| format!("{i}->{o}")).collect();
+        println!(
+            "  backbone    int8 MLP {} ({} MACs per input with the prototypes), ranges from {} training inputs",
+            widths.join(", "),
+            b.macs,
+            b.calibration_examples
+        );
+        println!(
+            "              {} bytes RAM to classify one raw input",
+            b.ram_bytes
+        );
+        if let Some(t) = &b.test {
+            println!(
+                "              test top-1 from raw inputs: f32 {:.2} %  int8 {:.2} %",
+                t.f32_top1, t.int8_top1
+            );
+            println!(
+                "              folded f32 vs trained model: {} differ; core vs host int8 simulation: {} mismatches",
+                t.fold_disagreements, t.core_mismatches
+            );
+        }
+    }
+    if let Some(f) = &a.features {
+        println!("  features    {}", f.display());
+    }
+    if let Some(f) = &a.rust {
+        println!("  rust        {}", f.display());
+    }
+}

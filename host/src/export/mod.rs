@@ -1,0 +1,376 @@
+//! `dl2pa export`: a trained run → the core's model file, its test features, Rust source.
+//!
+//! Quantisation is symmetric int8 in [−127, 127] (as the TFLite spec), one step for the whole
+//! prototype set and one per embedding. A positive factor common to all classes never changes
+//! an argmax, so the integer scores `q_k · q_x` rank the classes as `p_k · x` does up to the
+//! rounding error that `PrototypesI8Ref::error_bound` bounds: predictions can only differ where
+//! the f32 top two are within twice that bound.
+//!
+//! The model is built from the run directory alone (the backbone's activation ranges are in
+//! `calibration.json`); the test figures of the report need the run's data and are left out,
+//! with the reason, when it cannot be read.
+
+pub mod backbone;
+mod report;
+mod rust;
+
+pub use report::{BackboneReport, BackboneTest, Report, TestReport};
+pub use rust::rust_source;
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::Device;
+use dl2pa_core::format::{FeaturesBuilder, Model, ModelBuilder, ModelRef};
+use dl2pa_core::quant::{quantize, quantize_with, step_for};
+use serde::Serialize;
+
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::inference::Classifier;
+use crate::run::RunDir;
+use backbone::{DenseNet, QuantizedNet};
+
+/// Storage of the exported prototypes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum QuantKind {
+    /// Symmetric int8 (the microcontroller path).
+    Int8,
+    /// f32.
+    F32,
+}
+
+/// What to export.
+#[derive(Clone, Debug)]
+pub struct ExportConfig {
+    /// Storage of the prototypes.
+    pub quant: QuantKind,
+    /// Also write the test set's quantised embeddings, labels and host predictions here.
+    pub features: Option<PathBuf>,
+    /// Also write the int8 prototypes as Rust source here.
+    pub rust: Option<PathBuf>,
+    /// Include the int8 MLP backbone.
+    pub backbone: bool,
+}
+
+impl ExportConfig {
+    /// Int8 prototypes only.
+    pub fn int8() -> Self {
+        ExportConfig {
+            quant: QuantKind::Int8,
+            features: None,
+            rust: None,
+            backbone: false,
+        }
+    }
+}
+
+/// The quantised prototypes of a model: class order, one step.
+struct Int8Prototypes {
+    q: Vec<i8>,
+    step: f32,
+}
+
+/// Exports `run` to `out` (and the optional files of `cfg`); returns the measurements.
+/// Nothing is written when an error is returned.
+///
+/// # Errors
+/// [`Error::Format`] for a `psc` run (no prototypes) or a run that cannot be loaded;
+/// [`Error::Arg`] for `--backbone` on a run without an MLP or with `--quant f32`;
+/// [`Error::Io`]; whatever loading the data reports when `--features` needs it.
+pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Result<Report> {
+    let c = Classifier::load(run, device)?;
+    let cp = c.class_prototypes.clone().ok_or_else(|| {
+        Error::format(
+            run,
+            "a psc run has a linear classifier, not prototypes: nothing to export",
+        )
+    })?;
+    let (k, d) = (c.classes(), c.config.dim);
+    let step = step_for(cp.iter().fold(0.0f32, |a, v| a.max(v.abs())))?;
+    let mut q = vec![0i8; k * d];
+    quantize_with(&cp, step, &mut q)?;
+    let protos = Int8Prototypes { q, step };
+    let builder = match cfg.quant {
+        QuantKind::Int8 => ModelBuilder::int8(&protos.q, protos.step, k, d),
+        QuantKind::F32 => ModelBuilder::f32(&cp, k, d),
+    };
+    let mut builder = builder
+        .sigma(&c.sigma, c.num_prototypes)
+        .names(&c.schema().classes);
+    let net = if cfg.backbone {
+        let (f32_net, qnet, calibrated) = build_backbone(run, &c, cfg.quant)?;
+        builder = builder.backbone(qnet.input_step, qnet.layers.clone());
+        Some((f32_net, qnet, calibrated))
+    } else {
+        None
+    };
+    let bytes = builder.to_bytes();
+    // What ships is what the core accepts: parse it back.
+    let parsed = Model::from_bytes(&bytes)
+        .map_err(|e| Error::format(out, format!("the core rejects the written model: {e}")))?;
+    // The test figures need the run's data; the model does not.
+    let (data, not_evaluated) = match c.data(None) {
+        Ok(d) => (Some(d), None),
+        Err(e) if cfg.features.is_none() => {
+            (None, Some(format!("the run's data cannot be read ({e})")))
+        }
+        Err(e) => return Err(e),
+    };
+    let tested = data
+        .as_ref()
+        .map(|data| test_prototypes(&c, data, &cp, &protos, cfg.quant, &parsed, device))
+        .transpose()?;
+    let backbone = match net {
+        None => None,
+        Some((f32_net, qnet, calibrated)) => {
+            let test = match (&data, &tested) {
+                (Some(data), Some((_, _, p32))) => Some(test_backbone(
+                    &c, data, &cp, &protos, &f32_net, &qnet, &parsed, p32,
+                )?),
+                _ => None,
+            };
+            Some(BackboneReport {
+                layers: qnet.layers.iter().map(|l| (l.inputs, l.outputs)).collect(),
+                calibration_examples: calibrated,
+                ram_bytes: parsed.raw_ram_bytes(),
+                macs: qnet
+                    .layers
+                    .iter()
+                    .map(|l| l.inputs * l.outputs)
+                    .sum::<usize>()
+                    + k * d,
+                test,
+            })
+        }
+    };
+    let (test, features) = match tested {
+        Some((t, fb, _)) => (Some(t), Some(fb)),
+        None => (None, None),
+    };
+    crate::io::write_atomic(out, &bytes)?;
+    if let (Some(f), Some(fb)) = (&cfg.features, &features) {
+        crate::io::write_atomic(f, &fb.to_bytes())?;
+    }
+    if let Some(r) = &cfg.rust {
+        let src = rust_source(&protos.q, protos.step, k, d, &c.sigma, &c.schema().classes);
+        crate::io::write_atomic(r, src.as_bytes())?;
+    }
+    Ok(Report {
+        classes: k,
+        dim: d,
+        flash_bytes: parsed.flash_bytes(),
+        ram_bytes: parsed.ram_bytes(),
+        test,
+        not_evaluated,
+        backbone,
+    })
+}
+
+/// The int8 backbone of an MLP run: folded f32 network, its quantisation with the run's
+/// calibration, and how many inputs that was measured on.
+fn build_backbone(
+    run: &Path,
+    c: &Classifier,
+    quant: QuantKind,
+) -> Result<(DenseNet, QuantizedNet, usize)> {
+    if quant != QuantKind::Int8 {
+        return Err(Error::arg("--backbone", "with --quant f32", "--quant int8"));
+    }
+    let layers = c.network.dense_layers()?.ok_or_else(|| {
+        Error::arg(
+            "--backbone",
+            format!("{:?} backbone", c.config.backbone).to_lowercase(),
+            "an MLP run (convolutions are not in the model format)",
+        )
+    })?;
+    let schema = c.schema();
+    let f32_net = DenseNet::with_raw_input(layers, schema.shape, &schema.standardisation)?;
+    let dir = RunDir::new(run);
+    let file = dir.file("calibration.json");
+    let epoch = dir.state()?.epochs_done;
+    let ranges = match dir.calibration()? {
+        Some(r) if r.epoch == epoch => r,
+        found => {
+            let why = match found {
+                Some(r) => format!(
+                    "is from epoch {} but the checkpoint is epoch {epoch}",
+                    r.epoch
+                ),
+                None => format!("is missing (runs written before {})", c.info.writer()),
+            };
+            return Err(Error::format(
+                &file,
+                format!(
+                    "{why}: `dl2pa train --resume {}` measures the ranges again",
+                    run.display()
+                ),
+            ));
+        }
+    };
+    let qnet = backbone::quantize_net(&f32_net, &ranges)?;
+    Ok((f32_net, qnet, ranges.examples))
+}
+
+/// Prototype classification of the run's test embeddings: f32, int8 (host simulation, core on
+/// the written file, one step per prototype), the feature file's contents and the f32
+/// predictions.
+fn test_prototypes(
+    c: &Classifier,
+    data: &Dataset,
+    cp: &[f32],
+    protos: &Int8Prototypes,
+    quant: QuantKind,
+    parsed: &ModelRef<'_>,
+    device: &Device,
+) -> Result<(TestReport, FeaturesBuilder, Vec<usize>)> {
+    let (k, d) = (c.classes(), c.config.dim);
+    let mut test = data.test.clone();
+    c.schema().standardise(&mut test.x);
+    let z = c.embeddings(&test, device)?;
+    let per_prototype = PerPrototype::new(cp, d)?;
+    let (mut hit32, mut hit8, mut hit_pp, mut disagree, mut mismatches) = (0, 0, 0, 0, 0);
+    let mut fb = FeaturesBuilder::new(d, k);
+    let mut qx = vec![0i8; d];
+    let mut f32_preds = Vec::with_capacity(test.len());
+    for (zi, &label) in z.chunks_exact(d).zip(&test.y) {
+        let p32 = argmax_f64(cp, zi.iter().map(|&v| f64::from(v)));
+        let xstep = quantize(zi, &mut qx)?;
+        let p8 = simulate_int8(&protos.q, k, &qx);
+        if quant == QuantKind::Int8 {
+            let core = parsed
+                .classify_i8(&qx)
+                .ok_or_else(|| Error::format("model", "int8 model without int8 prototypes"))??;
+            mismatches += usize::from(core.class != p8);
+        }
+        hit32 += usize::from(p32 == label as usize);
+        hit8 += usize::from(p8 == label as usize);
+        hit_pp += usize::from(per_prototype.classify(&qx) == label as usize);
+        disagree += usize::from(p8 != p32);
+        fb.push(&qx, xstep, label as u16, p8 as u16);
+        f32_preds.push(p32);
+    }
+    let pct = |hits: usize| 100.0 * hits as f64 / test.len().max(1) as f64;
+    let report = TestReport {
+        examples: test.len(),
+        f32_top1: pct(hit32),
+        int8_top1: pct(hit8),
+        int8_per_prototype_top1: pct(hit_pp),
+        int8_vs_f32_disagreements: disagree,
+        core_mismatches: mismatches,
+    };
+    Ok((report, fb, f32_preds))
+}
+
+/// The backbone on the raw test inputs: folded f32 against the trained network's predictions
+/// `trained`, int8 by the host's simulation against the core's `classify_raw` on the written
+/// file.
+#[allow(clippy::too_many_arguments)]
+fn test_backbone(
+    c: &Classifier,
+    data: &Dataset,
+    cp: &[f32],
+    protos: &Int8Prototypes,
+    f32_net: &DenseNet,
+    qnet: &QuantizedNet,
+    parsed: &ModelRef<'_>,
+    trained: &[usize],
+) -> Result<BackboneTest> {
+    let k = c.classes();
+    let raw = &data.test;
+    let f = c.schema().features();
+    let mut scratch = vec![0i8; parsed.raw_scratch_len()];
+    let (mut hit32, mut hit8, mut fold, mut mismatch) = (0, 0, 0, 0);
+    for ((x, &label), &trained) in raw.x.chunks_exact(f).zip(&raw.y).zip(trained) {
+        let p32 = argmax_f64(cp, f32_net.embed(x).into_iter());
+        let qz = backbone::simulate(qnet, x);
+        // An all-zero embedding has no direction: no class, on the device as here.
+        let host = (!qz.iter().all(|&v| v == 0)).then(|| simulate_int8(&protos.q, k, &qz));
+        let core = parsed.classify_raw(x, &mut scratch).ok().map(|p| p.class);
+        hit32 += usize::from(p32 == label as usize);
+        hit8 += usize::from(host == Some(label as usize));
+        fold += usize::from(p32 != trained);
+        mismatch += usize::from(core != host);
+    }
+    let pct = |hits: usize| 100.0 * hits as f64 / raw.len().max(1) as f64;
+    Ok(BackboneTest {
+        f32_top1: pct(hit32),
+        int8_top1: pct(hit8),
+        fold_disagreements: fold,
+        core_mismatches: mismatch,
+    })
+}
+
+/// Int8 prototypes with one step per prototype: not in the format, measured for comparison.
+struct PerPrototype {
+    q: Vec<i8>,
+    steps: Vec<f32>,
+    dim: usize,
+}
+
+impl PerPrototype {
+    fn new(cp: &[f32], dim: usize) -> Result<Self> {
+        let steps: Vec<f32> = cp
+            .chunks_exact(dim)
+            .map(|r| step_for(r.iter().fold(0.0f32, |a, v| a.max(v.abs()))).unwrap_or(1.0))
+            .collect();
+        let mut q = vec![0i8; cp.len()];
+        for ((row, qrow), &s) in cp
+            .chunks_exact(dim)
+            .zip(q.chunks_exact_mut(dim))
+            .zip(&steps)
+        {
+            quantize_with(row, s, qrow)?;
+        }
+        Ok(PerPrototype { q, steps, dim })
+    }
+
+    fn classify(&self, qx: &[i8]) -> usize {
+        argmax(
+            self.q
+                .chunks_exact(self.dim)
+                .zip(&self.steps)
+                .map(|(r, &s)| {
+                    f64::from(s)
+                        * r.iter()
+                            .zip(qx)
+                            .map(|(&a, &b)| i64::from(a) * i64::from(b))
+                            .sum::<i64>() as f64
+                }),
+        )
+    }
+}
+
+/// The f64 cosine argmax of embedding `z` over the class prototypes (`K × d`).
+fn argmax_f64(class_protos: &[f32], z: impl Iterator<Item = f64> + Clone) -> usize {
+    let z: Vec<f64> = z.collect();
+    argmax(
+        class_protos
+            .chunks_exact(z.len())
+            .map(|p| p.iter().zip(&z).map(|(&a, &b)| f64::from(a) * b).sum()),
+    )
+}
+
+/// Int8 argmax by the host's own arithmetic (i64, lowest index on ties), independent of the
+/// core's kernel that it checks.
+pub fn simulate_int8(q: &[i8], k: usize, qx: &[i8]) -> usize {
+    let d = qx.len();
+    argmax((0..k).map(|c| {
+        q[c * d..(c + 1) * d]
+            .iter()
+            .zip(qx)
+            .map(|(&a, &b)| i64::from(a) * i64::from(b))
+            .sum::<i64>() as f64
+    }))
+}
+
+/// The first maximum (ties → lowest index).
+fn argmax(scores: impl Iterator<Item = f64>) -> usize {
+    let mut best = (0usize, f64::NEG_INFINITY);
+    for (c, s) in scores.enumerate() {
+        if s > best.1 {
+            best = (c, s);
+        }
+    }
+    best.0
+}

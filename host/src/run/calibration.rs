@@ -1,0 +1,19 @@
+//! `calibration.json`: the activation ranges the int8 backbone is quantised with, measured on
+//! training inputs when training stops — model statistics like BatchNorm's, so `export` needs
+//! no training data.
+
+use serde::{Deserialize, Serialize};
+
+/// Largest absolute values seen on the calibration inputs by the folded f32 network (input
+/// standardisation folded into the first layer, embedding BatchNorm into the last).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Calibration {
+    /// The epoch of the checkpoint these ranges belong to.
+    pub epoch: usize,
+    /// Training inputs measured (evenly spaced over the training split).
+    pub examples: usize,
+    /// `max |x|` over the raw inputs.
+    pub input_max: f32,
+    /// `max |a|` of each dense layer's output (after ReLU for all but the last).
+    pub layer_max: Vec<f64>,
+}

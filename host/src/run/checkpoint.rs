@@ -1,0 +1,88 @@
+//! Checkpoints: written so that a killed run always finds a complete one.
+//!
+//! Each epoch writes `ckpt/epoch-NNNN.model.bpk` and `ckpt/epoch-NNNN.optim.bpk` (burnpack), then
+//! `state.json` atomically (the commit point, naming that epoch), then deletes older epochs.
+
+use std::path::PathBuf;
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::Bytes;
+
+use super::{RunDir, State};
+use crate::error::{Error, Result};
+use crate::io::write_atomic;
+use crate::model::Network;
+
+fn files(run: &RunDir, epoch: usize) -> (PathBuf, PathBuf) {
+    let d = run.file("ckpt");
+    (
+        d.join(format!("epoch-{epoch:04}.model.bpk")),
+        d.join(format!("epoch-{epoch:04}.optim.bpk")),
+    )
+}
+
+/// Saves weights, optimiser state and `state`; then removes older epochs.
+pub fn save(run: &RunDir, network: &Network, optim: &ModuleOptimizer, state: &State) -> Result<()> {
+    let dir = run.file("ckpt");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let (mp, op) = files(run, state.epochs_done);
+    let mbytes = network
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| Error::format(&mp, e.to_string()))?;
+    write_atomic(&mp, &mbytes)?;
+    let obytes = optim
+        .into_bytes()
+        .map_err(|e| Error::format(&op, e.to_string()))?;
+    write_atomic(&op, &obytes)?;
+    let sp = run.file("state.json");
+    let json = serde_json::to_vec_pretty(state).map_err(|e| Error::format(&sp, e.to_string()))?;
+    write_atomic(&sp, &json)?;
+    // The commit point has passed: older epochs are no longer needed.
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p != mp && p != op {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Loads the weights of the last committed checkpoint of `run` into `network` (for `eval`,
+/// `predict`, `export`, and as the first half of [`load`]).
+///
+/// # Errors
+/// [`Error::Io`] or [`Error::Format`] naming the file that is missing or does not fit.
+pub fn load_network(run: &RunDir, network: Network) -> Result<(Network, State)> {
+    let state = run.state()?;
+    let (mp, _) = files(run, state.epochs_done);
+    let mbytes = std::fs::read(&mp).map_err(|e| Error::io(&mp, e))?;
+    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(mbytes))
+        .map_err(|e| Error::format(&mp, e.to_string()))?;
+    let network = network
+        .try_load_record(record)
+        .map_err(|e| Error::format(&mp, e.to_string()))?;
+    Ok((network, state))
+}
+
+/// Loads the last committed checkpoint of `run` into `network` and `optim`.
+///
+/// # Errors
+/// As [`load_network`], and for the optimiser's file.
+pub fn load(
+    run: &RunDir,
+    network: Network,
+    optim: ModuleOptimizer,
+) -> Result<(Network, ModuleOptimizer, State)> {
+    let (network, state) = load_network(run, network)?;
+    let (_, op) = files(run, state.epochs_done);
+    let obytes = std::fs::read(&op).map_err(|e| Error::io(&op, e))?;
+    let optim = optim
+        .from_bytes(Bytes::from_bytes_vec(obytes))
+        .map_err(|e| Error::format(&op, e.to_string()))?;
+    Ok((network, optim, state))
+}

@@ -1,0 +1,95 @@
+//! `dataset.json`: what the run was trained on and what a new input must look like.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::InputSchema;
+use crate::error::{Error, Result};
+
+/// The run-directory format this build writes. 2 added the version fields, the CSV layout and
+/// `calibration.json`; format 1 (dl2pa 0.1) had neither.
+pub const RUN_FORMAT: u32 = 2;
+
+fn format_1() -> u32 {
+    1
+}
+
+/// `dataset.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    /// Run-directory format (absent in format 1 files).
+    #[serde(default = "format_1")]
+    pub run_format: u32,
+    /// Version of dl2pa that created the run (absent in format 1 files).
+    #[serde(default)]
+    pub dl2pa_version: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// Training examples (after `--train-limit` and `--imbalance`).
+    pub train_examples: usize,
+    /// Test examples.
+    pub test_examples: usize,
+    /// Classes, shape, standardisation, raw scale, CSV layout.
+    #[serde(flatten)]
+    pub schema: InputSchema,
+}
+
+impl DatasetInfo {
+    /// Info for a run created by this build.
+    pub fn new(
+        dataset: &str,
+        train_examples: usize,
+        test_examples: usize,
+        schema: InputSchema,
+    ) -> Self {
+        DatasetInfo {
+            run_format: RUN_FORMAT,
+            dl2pa_version: env!("CARGO_PKG_VERSION").to_string(),
+            dataset: dataset.to_string(),
+            train_examples,
+            test_examples,
+            schema,
+        }
+    }
+
+    /// Which version wrote the run, for messages.
+    pub fn writer(&self) -> String {
+        if self.dl2pa_version.is_empty() {
+            format!("dl2pa 0.1 (run format {})", self.run_format)
+        } else {
+            format!(
+                "dl2pa {} (run format {})",
+                self.dl2pa_version, self.run_format
+            )
+        }
+    }
+
+    /// Whether this build can use the run described by the file at `path`.
+    ///
+    /// # Errors
+    /// [`Error::Format`] naming the file and the version that wrote it for a newer format, and
+    /// for a format-1 CSV run (its file did not record the column layout prediction needs).
+    pub fn check_format(&self, path: &Path) -> Result<()> {
+        if self.run_format > RUN_FORMAT {
+            return Err(Error::format(
+                path,
+                format!(
+                    "written by {}: this build ({}) reads run formats 1..={RUN_FORMAT}; use a newer dl2pa",
+                    self.writer(),
+                    env!("CARGO_PKG_VERSION")
+                ),
+            ));
+        }
+        if self.run_format < 2 && self.dataset.starts_with("csv:") {
+            return Err(Error::format(
+                path,
+                format!(
+                    "written by {}, which did not record the CSV column layout: train the run again with this version",
+                    self.writer()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

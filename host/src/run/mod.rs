@@ -1,0 +1,199 @@
+//! The run directory: everything a trained run is, and the one place its files are read and
+//! written, each by its own type.
+//!
+//! | file | type | written |
+//! |---|---|---|
+//! | `config.toml` | [`TrainConfig`] | at the start (and by `--resume` with new flags) |
+//! | `dataset.json` | [`DatasetInfo`]: counts and the [`InputSchema`] | at the start |
+//! | `prototypes.npy` | `M × d` f32 (none for `psc`) | at the start |
+//! | `ckpt/`, `state.json` | weights, optimiser, [`State`] (the commit point) | each epoch |
+//! | `metrics.json` | [`Metrics`] | each epoch and at the end |
+//! | `calibration.json` | [`Calibration`] (MLP runs with prototypes) | when training stops |
+//!
+//! Inference and export need these files only, never the training data. Every file is written
+//! atomically, so a killed run leaves the previous version or the new one.
+
+pub mod calibration;
+pub mod checkpoint;
+mod info;
+pub mod metrics;
+mod state;
+
+pub use calibration::Calibration;
+pub use info::{DatasetInfo, RUN_FORMAT};
+pub use metrics::{DatasetCounts, Metrics, Summary};
+pub use state::{EpochRecord, State};
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::data::InputSchema;
+use crate::error::{Error, Result};
+use crate::io::write_atomic;
+use crate::train::config::TrainConfig;
+
+/// A run directory.
+#[derive(Clone, Debug)]
+pub struct RunDir {
+    dir: PathBuf,
+}
+
+impl RunDir {
+    /// The run directory at `dir` (nothing is read or created).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        RunDir { dir: dir.into() }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A file of the run.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Creates the directory (and its parents).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming it.
+    pub fn create(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))
+    }
+
+    /// Whether a checkpoint has been committed (`state.json` exists).
+    pub fn has_state(&self) -> bool {
+        self.file("state.json").exists()
+    }
+
+    /// `config.toml`.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::Format`] naming the file and the bad key.
+    pub fn config(&self) -> Result<TrainConfig> {
+        TrainConfig::from_file(&self.file("config.toml"))
+    }
+
+    /// Writes `config.toml`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming it.
+    pub fn write_config(&self, cfg: &TrainConfig) -> Result<()> {
+        write_atomic(&self.file("config.toml"), cfg.to_toml().as_bytes())
+    }
+
+    /// `dataset.json`, checked to be a run format this build reads.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::Format`] for a corrupt file or one written by a version whose
+    /// runs this build cannot use (the message names that version).
+    pub fn info(&self) -> Result<DatasetInfo> {
+        let path = self.file("dataset.json");
+        let info: DatasetInfo = read_json(&path)?;
+        info.check_format(&path)?;
+        Ok(info)
+    }
+
+    /// The input schema from `dataset.json`.
+    ///
+    /// # Errors
+    /// As [`RunDir::info`].
+    pub fn schema(&self) -> Result<InputSchema> {
+        Ok(self.info()?.schema)
+    }
+
+    /// Writes `dataset.json`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming it.
+    pub fn write_info(&self, info: &DatasetInfo) -> Result<()> {
+        write_json(&self.file("dataset.json"), info)
+    }
+
+    /// `prototypes.npy` as `(M × d values, M)`, or `None` when the run has none (`psc`).
+    ///
+    /// # Errors
+    /// [`Error::Format`] naming the file if it is not `M × dim` unit rows.
+    pub fn prototypes(&self, dim: usize) -> Result<Option<(Vec<f32>, usize)>> {
+        let path = self.file("prototypes.npy");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let (p, m, d) = crate::prototypes::load(&path, None)?;
+        if d != dim {
+            return Err(Error::format(
+                &path,
+                format!("prototypes have dimension {d}: expected the run's dim {dim}"),
+            ));
+        }
+        Ok(Some((p, m)))
+    }
+
+    /// Writes `prototypes.npy` (`m × d`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming it.
+    pub fn write_prototypes(&self, p: &[f32], m: usize, d: usize) -> Result<()> {
+        crate::io::write_npy(&self.file("prototypes.npy"), p, m, d)
+    }
+
+    /// `state.json`: the last committed checkpoint's state.
+    ///
+    /// # Errors
+    /// [`Error::Io`] (no checkpoint yet); [`Error::Format`] for a corrupt file.
+    pub fn state(&self) -> Result<State> {
+        read_json(&self.file("state.json"))
+    }
+
+    /// `metrics.json`.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::Format`] for a corrupt file or a missing key.
+    pub fn metrics(&self) -> Result<Metrics> {
+        read_json(&self.file("metrics.json"))
+    }
+
+    /// Writes `metrics.json`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming it.
+    pub fn write_metrics(&self, m: &Metrics) -> Result<()> {
+        write_json(&self.file("metrics.json"), m)
+    }
+
+    /// `calibration.json`, or `None` if the run has none.
+    ///
+    /// # Errors
+    /// [`Error::Format`] for a corrupt file.
+    pub fn calibration(&self) -> Result<Option<Calibration>> {
+        let path = self.file("calibration.json");
+        if path.exists() {
+            read_json(&path).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Writes `calibration.json`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming it.
+    pub fn write_calibration(&self, c: &Calibration) -> Result<()> {
+        write_json(&self.file("calibration.json"), c)
+    }
+}
+
+/// Reads a JSON file into `T`.
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::format(path, e.to_string()))
+}
+
+/// Writes `value` as pretty JSON, atomically.
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::format(path, e.to_string()))?;
+    write_atomic(path, &bytes)
+}

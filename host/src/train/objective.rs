@@ -1,0 +1,174 @@
+//! The four methods as one abstraction: what the network is trained towards, how a batch's
+//! loss is formed, and whether the assignment moves. `dl2pa`, `fixed` and `etf` pull the
+//! normalised embedding towards the class's prototype `P[σ(y)]` (only `dl2pa` re-solves σ);
+//! `psc` trains a linear classifier with softmax cross-entropy.
+
+use burn::prelude::*;
+
+use super::assignment::{Assignment, Update};
+use super::config::{Loss, Method, Reduction, TrainConfig};
+use super::loss;
+
+/// What the network is trained towards.
+// One per run: the size of its variants does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Objective {
+    /// Prototypes under an assignment; `dynamic` re-solves it during training (DL2PA).
+    Prototypes {
+        /// σ, the class means and `P[σ]`.
+        assignment: Assignment,
+        /// Whether σ is re-solved.
+        dynamic: bool,
+    },
+    /// A learnable linear classifier with softmax cross-entropy (`psc`).
+    Softmax {
+        /// Inverse training frequency of each class, mean 1 over classes: `[K, 1]`.
+        inverse_frequency: Tensor<2>,
+    },
+}
+
+/// How a batch's loss is formed (from the config).
+#[derive(Clone, Copy, Debug)]
+pub struct LossSettings {
+    /// Pull loss form.
+    pub form: Loss,
+    /// Reduction over the batch.
+    pub reduction: Reduction,
+    /// Whether per-class weights re-balance the loss.
+    pub balanced: bool,
+    /// Classes `K`.
+    pub classes: usize,
+}
+
+impl LossSettings {
+    /// The settings of `cfg` for `classes` classes.
+    pub fn new(cfg: &TrainConfig, classes: usize) -> Self {
+        LossSettings {
+            form: cfg.loss,
+            reduction: cfg.reduction,
+            balanced: cfg.balanced(),
+            classes,
+        }
+    }
+}
+
+impl Objective {
+    /// The objective of `method`: prototype methods get `assignment`, `psc` its class weights
+    /// from the training counts.
+    pub fn new(
+        method: Method,
+        assignment: Option<Assignment>,
+        train_counts: &[usize],
+        device: &Device,
+    ) -> Self {
+        match assignment {
+            Some(assignment) => Objective::Prototypes {
+                assignment,
+                dynamic: method == Method::Dl2pa,
+            },
+            None => {
+                let k = train_counts.len();
+                let inv: Vec<f32> = train_counts
+                    .iter()
+                    .map(|&c| 1.0 / c.max(1) as f32)
+                    .collect();
+                let mean = inv.iter().sum::<f32>() / k as f32;
+                let inv: Vec<f32> = inv.iter().map(|v| v / mean).collect();
+                Objective::Softmax {
+                    inverse_frequency: Tensor::from_data(TensorData::new(inv, [k, 1]), device),
+                }
+            }
+        }
+    }
+
+    /// The loss `[1]` of a batch with labels `y` (`[B]`): per example from the normalised
+    /// embeddings `zn` (`[B, d]`) or the classifier's `logits` (`[B, K]`), weighted when
+    /// balanced, and combined with the loss towards the mixup partners `mix = (y_b, λ)`.
+    pub fn loss(
+        &self,
+        zn: &Tensor<2>,
+        logits: Option<&Tensor<2>>,
+        y: &Tensor<1, Int>,
+        mix: Option<(&Tensor<1, Int>, f32)>,
+        s: LossSettings,
+    ) -> Tensor<1> {
+        let weighted = |y: &Tensor<1, Int>| {
+            let per = self.per_example(zn, logits, y, s.form);
+            if s.balanced {
+                per * self.weights(y, s.classes)
+            } else {
+                per
+            }
+        };
+        let per = match mix {
+            None => weighted(y),
+            Some((y_b, lambda)) => loss::mix(weighted(y), weighted(y_b), lambda),
+        };
+        // Inverse-frequency cross-entropy is normalised by its weights, as PyTorch's.
+        let norm = (s.balanced && matches!(self, Objective::Softmax { .. }))
+            .then(|| self.weights(y, s.classes));
+        loss::reduce(per, s.reduction, norm)
+    }
+
+    fn per_example(
+        &self,
+        zn: &Tensor<2>,
+        logits: Option<&Tensor<2>>,
+        y: &Tensor<1, Int>,
+        form: Loss,
+    ) -> Tensor<2> {
+        match (self, logits) {
+            (Objective::Prototypes { assignment, .. }, _) => {
+                loss::pull(zn, assignment.class_prototypes(), y, form)
+            }
+            (Objective::Softmax { .. }, Some(l)) => loss::cross_entropy(l, y),
+            (Objective::Softmax { .. }, None) => unreachable!("psc networks have a classifier"),
+        }
+    }
+
+    /// Class-balancing weights `[B, 1]` of labels `y`.
+    fn weights(&self, y: &Tensor<1, Int>, k: usize) -> Tensor<2> {
+        match self {
+            Objective::Prototypes { .. } => loss::batch_balance(y, k),
+            Objective::Softmax { inverse_frequency } => {
+                inverse_frequency.clone().select(0, y.clone())
+            }
+        }
+    }
+
+    /// The assignment, if σ is re-solved during training (DL2PA): it wants to observe features.
+    pub fn dynamic(&mut self) -> Option<&mut Assignment> {
+        match self {
+            Objective::Prototypes {
+                assignment,
+                dynamic: true,
+            } => Some(assignment),
+            _ => None,
+        }
+    }
+
+    /// The assignment of a prototype method (`None` for `psc`).
+    pub fn assignment(&self) -> Option<&Assignment> {
+        match self {
+            Objective::Prototypes { assignment, .. } => Some(assignment),
+            Objective::Softmax { .. } => None,
+        }
+    }
+
+    /// Re-solves σ after `iteration` if it is due: every `every` iterations (`every > 0`).
+    ///
+    /// # Errors
+    /// As [`Assignment::resolve`].
+    pub fn resolve_if_due(
+        &mut self,
+        iteration: usize,
+        every: usize,
+    ) -> crate::Result<Option<Update>> {
+        match self.dynamic() {
+            Some(a) if every > 0 && iteration.is_multiple_of(every) => {
+                a.resolve(iteration).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+}

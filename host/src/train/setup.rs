@@ -1,0 +1,230 @@
+//! Everything a run derives from its config before the first step: the data (standardised),
+//! the prototypes, the network to build, the augmentation, and the raw training inputs the int8
+//! backbone is later calibrated on.
+
+use std::path::Path;
+
+use burn::prelude::Device;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::config::{Method, Toggle, TrainConfig};
+use crate::data::augment::Augment;
+use crate::data::{self, DataSpec, Dataset, standardise};
+use crate::error::{Error, Result};
+use crate::model::{BackboneKind, NetworkSpec};
+use crate::prototypes;
+use crate::run::{DatasetCounts, DatasetInfo, RunDir};
+
+/// Training inputs the int8 backbone's activation ranges are measured on: evenly spaced over
+/// the training split.
+pub const CALIBRATION_EXAMPLES: usize = 2_000;
+
+/// What a run trains with.
+pub struct Setup {
+    /// The data, standardised with its training statistics.
+    pub data: Dataset,
+    /// Prototypes `M × d` (none for `psc`).
+    pub prototypes: Option<Vec<f32>>,
+    /// Network to build.
+    pub network: NetworkSpec,
+    /// Augmentation of training images.
+    pub augment: Augment,
+    /// Training examples per class (after `--train-limit` and `--imbalance`).
+    pub train_counts: Vec<usize>,
+    /// Raw (unstandardised) training inputs for the int8 backbone's calibration: every
+    /// `⌈n / 2000⌉`-th training example of MLP runs with prototypes, else empty.
+    pub calibration: Vec<f32>,
+}
+
+impl Setup {
+    /// Loads the data and the prototypes and checks that they fit `cfg`. For a resumed `run`,
+    /// the prototypes are the run's `prototypes.npy`.
+    ///
+    /// # Errors
+    /// [`Error::Arg`] for settings the data cannot meet; whatever reading the data or the
+    /// prototypes reports.
+    pub fn new(cfg: &TrainConfig, device: &Device, run: Option<&RunDir>) -> Result<Self> {
+        cfg.validate()?;
+        let spec: DataSpec = cfg.data.parse()?;
+        let mut data = data::load(&spec, &cfg.load_options())?;
+        let stats = standardise::statistics(&data.train, data.shape());
+        limit(&mut data, cfg)?;
+        let k = data.classes();
+        if k > dl2pa_core::MAX_CLASSES {
+            return Err(Error::arg(
+                "classes",
+                k,
+                format!("at most {}", dl2pa_core::MAX_CLASSES),
+            ));
+        }
+        let calibration = if cfg.backbone == BackboneKind::Mlp && cfg.method.uses_prototypes() {
+            let f = data.shape().features();
+            let stride = data.train.len().div_ceil(CALIBRATION_EXAMPLES);
+            data.train
+                .x
+                .chunks_exact(f)
+                .step_by(stride)
+                .flatten()
+                .copied()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        data.standardise(stats);
+        let prototypes = prototypes_for(cfg, k, device, run)?;
+        Ok(Setup {
+            train_counts: data.train.counts(k),
+            augment: augment(cfg.crop, cfg.flip, &data),
+            network: cfg.network(k),
+            prototypes,
+            calibration,
+            data,
+        })
+    }
+
+    /// Classes `K`.
+    pub fn classes(&self) -> usize {
+        self.data.classes()
+    }
+
+    /// Prototypes `M` (0 for `psc`).
+    pub fn num_prototypes(&self) -> usize {
+        self.prototypes
+            .as_ref()
+            .map_or(0, |p| p.len() / self.network.dim)
+    }
+
+    /// `dataset.json` of the run.
+    pub fn info(&self) -> DatasetInfo {
+        DatasetInfo::new(
+            &self.data.name,
+            self.train_counts.iter().sum(),
+            self.data.test.len(),
+            self.data.schema.clone(),
+        )
+    }
+
+    /// The data part of `metrics.json`.
+    pub fn counts(&self) -> DatasetCounts {
+        DatasetCounts {
+            name: self.data.name.clone(),
+            classes: self.data.schema.classes.clone(),
+            train_examples: self.train_counts.iter().sum(),
+            test_examples: self.data.test.len(),
+        }
+    }
+}
+
+/// Applies `--train-limit` and `--imbalance` to the training split.
+fn limit(data: &mut Dataset, cfg: &TrainConfig) -> Result<()> {
+    let (k, f) = (data.classes(), data.shape().features());
+    if cfg.train_limit > 0 && cfg.train_limit < data.train.len() {
+        let keep: Vec<usize> = (0..cfg.train_limit).collect();
+        data.train = data.train.subset(&keep, f);
+        if let Some(c) = data.train.counts(k).iter().position(|&n| n == 0) {
+            return Err(Error::arg(
+                "--train-limit",
+                cfg.train_limit,
+                format!(
+                    "a limit that keeps every class (class {c} has no example in the first {})",
+                    cfg.train_limit
+                ),
+            ));
+        }
+    }
+    if cfg.imbalance < 1.0 {
+        let order = data::longtail::class_order(&cfg.class_order, k, cfg.seed)?;
+        let keep = data::longtail::profile(&data.train.counts(k), cfg.imbalance, &order)?;
+        data.train = data::longtail::subsample(&data.train, f, &keep, cfg.split_seed);
+    }
+    Ok(())
+}
+
+/// Random crop (4 pixels of padding) and flip: on for colour images by default.
+fn augment(crop: Toggle, flip: Toggle, data: &Dataset) -> Augment {
+    let s = data.shape();
+    let colour = s.is_image() && s.channels >= 3;
+    let on = |t: Toggle| match t {
+        Toggle::Auto => colour,
+        Toggle::On => s.is_image(),
+        Toggle::Off => false,
+    };
+    Augment {
+        pad: if on(crop) { 4 } else { 0 },
+        flip: on(flip),
+    }
+}
+
+/// The prototypes of a run: the run's own when resuming, else from `--prototypes FILE` or
+/// estimated (they depend on `(K, d)` and the seed only); the simplex for `etf`; none for `psc`.
+fn prototypes_for(
+    cfg: &TrainConfig,
+    k: usize,
+    device: &Device,
+    run: Option<&RunDir>,
+) -> Result<Option<Vec<f32>>> {
+    let d = cfg.dim;
+    let saved = match run {
+        Some(run) if cfg.method == Method::Dl2pa || cfg.method == Method::Fixed => {
+            run.prototypes(d)?.map(|(p, _)| p)
+        }
+        _ => None,
+    };
+    if saved.is_some() {
+        return Ok(saved);
+    }
+    Ok(match cfg.method {
+        Method::Psc => None,
+        Method::Etf => {
+            if d + 1 < k {
+                return Err(Error::arg(
+                    "--dim",
+                    d,
+                    format!(
+                        ">= K - 1 = {} for --method etf (the simplex needs K - 1 dimensions)",
+                        k - 1
+                    ),
+                ));
+            }
+            Some(prototypes::simplex_etf(k, d))
+        }
+        Method::Dl2pa | Method::Fixed if cfg.prototypes.is_empty() => {
+            let request = prototypes::EstimateConfig {
+                classes: k,
+                dim: d,
+                method: cfg.proto_method,
+                steps: None,
+                batch: None,
+                seed: cfg.seed,
+            };
+            Some(prototypes::estimate(&request, device, |_, _| {})?.data)
+        }
+        Method::Dl2pa | Method::Fixed => {
+            let file = Path::new(&cfg.prototypes);
+            let (p, m, pd) = prototypes::load(file, None)?;
+            if pd != d || m < k {
+                return Err(Error::format(
+                    file,
+                    format!(
+                        "prototypes have shape ({m}, {pd}): expected ({k}, {d}) or (M >= {k}, {d}) for {k} classes and --dim {d}"
+                    ),
+                ));
+            }
+            Some(p)
+        }
+    })
+}
+
+/// The initial σ: a seeded random choice of K of the M prototypes (shared by `dl2pa` and
+/// `fixed` at the same seed, so the two are paired); the identity for `etf`.
+pub fn initial_sigma(cfg: &TrainConfig, k: usize, m: usize) -> Vec<u32> {
+    if cfg.method == Method::Etf {
+        return (0..k as u32).collect();
+    }
+    let mut p: Vec<u32> = (0..m as u32).collect();
+    p.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_add(1000)));
+    p.truncate(k);
+    p
+}

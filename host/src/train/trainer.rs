@@ -1,0 +1,325 @@
+//! The state of a training run between steps — network, optimiser, objective, progress — and
+//! its three phases: one step, one epoch, the end of training.
+
+use std::time::Instant;
+
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::prelude::*;
+
+use super::assignment::{Assignment, Update};
+use super::batches::{Batch, Batches};
+use super::config::TrainConfig;
+use super::eval::{Eval, Groups};
+use super::objective::{LossSettings, Objective};
+use super::schedule;
+use super::setup::{Setup, initial_sigma};
+use crate::data::{Shape, Split};
+use crate::error::{Error, Result};
+use crate::export::backbone;
+use crate::inference::{self, inputs};
+use crate::model::{Network, l2_normalize};
+use crate::prototypes::{self, Quality};
+use crate::run::{EpochRecord, Metrics, RunDir, State, Summary, checkpoint};
+
+/// A run in progress.
+pub struct Trainer {
+    cfg: TrainConfig,
+    run: RunDir,
+    /// Progress, σ and class means as of the last committed epoch (then updated by the next).
+    pub state: State,
+    /// The network on the autodiff device; `None` only while a step owns it.
+    network: Option<Network>,
+    optim: ModuleOptimizer,
+    objective: Objective,
+    losses: LossSettings,
+    shape: Shape,
+    /// The training (autodiff) device and the device evaluation runs on.
+    autodiff: Device,
+    device: Device,
+    quality: Option<Quality>,
+}
+
+impl Trainer {
+    /// A fresh run, or the last checkpoint of `run` when resuming.
+    ///
+    /// # Errors
+    /// [`Error::Io`] or [`Error::Format`] for a checkpoint that cannot be loaded.
+    pub fn new(
+        cfg: &TrainConfig,
+        setup: &Setup,
+        run: &RunDir,
+        resume: bool,
+        device: &Device,
+    ) -> Result<Self> {
+        let (k, d, shape) = (setup.classes(), cfg.dim, setup.data.shape());
+        let autodiff = device.clone().autodiff();
+        autodiff.seed(cfg.seed);
+        let network = Network::new(&setup.network, shape, &autodiff)?;
+        let optim = SgdConfig::new()
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(cfg.momentum)
+                    .with_dampening(0.0),
+            ))
+            .with_weight_decay(Some(WeightDecayConfig::new(cfg.weight_decay as f32)))
+            .init();
+        let m = setup.num_prototypes();
+        let (network, optim, state) = if resume {
+            checkpoint::load(run, network, optim)?
+        } else {
+            let sigma = if m > 0 {
+                initial_sigma(cfg, k, m)
+            } else {
+                Vec::new()
+            };
+            (network, optim, State::new(sigma, k, d))
+        };
+        let assignment = setup.prototypes.as_ref().map(|p| {
+            let (sigma, means) = (state.sigma.clone(), state.ema.clone());
+            Assignment::new(p.clone(), d, sigma, means, cfg.ema_momentum, &autodiff)
+        });
+        let objective = Objective::new(cfg.method, assignment, &setup.train_counts, &autodiff);
+        Ok(Trainer {
+            cfg: cfg.clone(),
+            run: run.clone(),
+            state,
+            network: Some(network),
+            optim,
+            objective,
+            losses: LossSettings::new(cfg, k),
+            shape,
+            autodiff,
+            device: device.clone(),
+            quality: setup
+                .prototypes
+                .as_ref()
+                .map(|p| prototypes::quality(p, m, d)),
+        })
+    }
+
+    /// One SGD step on `batch` at learning rate `lr`; returns the (detached) loss.
+    fn step(&mut self, batch: Batch, lr: f64) -> Result<Tensor<1>> {
+        let ad = &self.autodiff;
+        let network = self.network.take().ok_or_else(|| {
+            Error::Numerical("internal: the network was lost by a failed step".into())
+        })?;
+        let b = batch.y.len();
+        let y = labels(&batch.y, ad);
+        let z = network.embed(inputs(batch.x, b, self.shape, ad));
+        let zn = l2_normalize(z.clone());
+        let logits = network.logits(z);
+        let y_b = batch.mix.as_ref().map(|m| (labels(&m.y_b, ad), m.lambda));
+        let mix = y_b.as_ref().map(|(y, l)| (y, *l));
+        let loss = self
+            .objective
+            .loss(&zn, logits.as_ref(), &y, mix, self.losses);
+        if let Some(a) = self.objective.dynamic() {
+            // The class means see the un-mixed inputs under mixup (they also pass BatchNorm in
+            // training mode, as the reference's second forward pass does).
+            let features = match &batch.mix {
+                None => zn.detach(),
+                Some(m) => {
+                    l2_normalize(network.embed(inputs(m.clean.clone(), b, self.shape, ad))).detach()
+                }
+            };
+            a.observe(features, &y);
+        }
+        let detached = loss.clone().detach();
+        let grads = GradientsParams::from_grads(loss.backward(), &network);
+        self.network = Some(self.optim.step(lr, network, grads));
+        Ok(detached)
+    }
+
+    /// Trains epoch `epoch` (0-based) and evaluates on `test` when due; returns its record.
+    ///
+    /// # Errors
+    /// [`Error::Numerical`] for a loss that is not finite or a failed assignment.
+    pub fn epoch(&mut self, epoch: usize, batches: &Batches, test: &Split) -> Result<EpochRecord> {
+        let t0 = Instant::now();
+        let mut loss_sum = Tensor::<1>::zeros([1], &self.autodiff);
+        let (mut updates, mut lr): (Vec<Update>, f64) = (Vec::new(), 0.0);
+        for batch in batches.epoch(epoch) {
+            lr = schedule::lr_at(&self.cfg, self.state.iteration, batches.per_epoch());
+            loss_sum = loss_sum + self.step(batch, lr)?;
+            self.state.iteration += 1;
+            if self.state.iteration.is_multiple_of(50) {
+                self.check_finite(&loss_sum, epoch)?;
+            }
+            let every = self.cfg.assign_every;
+            updates.extend(self.objective.resolve_if_due(self.state.iteration, every)?);
+        }
+        let train_loss = self.check_finite(&loss_sum, epoch)? / batches.per_epoch() as f64;
+        let train_seconds = t0.elapsed().as_secs_f64();
+        let last = epoch + 1 == self.cfg.epochs;
+        let eval = if last || (epoch + 1).is_multiple_of(self.cfg.eval_every) {
+            Some(self.evaluate(test)?)
+        } else {
+            None
+        };
+        // As the reference: evaluate with the σ the epoch trained with, then re-solve for the next.
+        if self.cfg.assign_every == 0 && !last {
+            let iteration = self.state.iteration;
+            if let Some(a) = self.objective.dynamic() {
+                updates.push(a.resolve(iteration)?);
+            }
+        }
+        Ok(EpochRecord {
+            epoch: epoch + 1,
+            train_loss,
+            lr,
+            img_per_s: batches.examples_per_epoch() as f64 / train_seconds,
+            train_seconds,
+            eval,
+            updates,
+        })
+    }
+
+    /// Commits an epoch: state, checkpoint, `metrics.json`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming a file that cannot be written.
+    pub fn commit(&mut self, record: EpochRecord, setup: &Setup) -> Result<()> {
+        self.state.epochs_done = record.epoch;
+        self.state.train_seconds += record.train_seconds;
+        self.state.history.push(record);
+        if let Some(a) = self.objective.assignment() {
+            self.state.sigma = a.sigma().to_vec();
+            self.state.ema = a.means()?;
+        }
+        checkpoint::save(&self.run, self.network()?, &self.optim, &self.state)?;
+        self.run.write_metrics(&self.metrics(setup, None))
+    }
+
+    /// Ends the run: the final evaluation, the backbone's calibration, `metrics.json`.
+    ///
+    /// # Errors
+    /// As [`Trainer::epoch`] and [`Trainer::commit`].
+    pub fn finish(mut self, setup: &Setup, wall_seconds: f64) -> Result<Summary> {
+        let eval = match self.state.history.last().and_then(|r| r.eval.clone()) {
+            Some(e) => e,
+            None => self.evaluate(&setup.data.test)?,
+        };
+        self.calibrate(setup)?;
+        let seen: f64 = self
+            .state
+            .history
+            .iter()
+            .map(|r| r.img_per_s * r.train_seconds)
+            .sum();
+        let c = &self.cfg;
+        let summary = Summary {
+            test_top1: eval.top1,
+            groups: Groups::new(
+                &eval.per_class,
+                &setup.train_counts,
+                c.many_threshold,
+                c.few_threshold,
+            ),
+            train_counts: setup.train_counts.clone(),
+            test_top5: eval.top5,
+            ece: eval.ece,
+            per_class_accuracy: eval.per_class,
+            sigma: self.state.sigma.clone(),
+            moved: self.state.moved(),
+            img_per_s: seen / self.state.train_seconds.max(1e-9),
+            train_seconds: self.state.train_seconds,
+            wall_seconds,
+        };
+        self.run
+            .write_metrics(&self.metrics(setup, Some(summary.clone())))?;
+        Ok(summary)
+    }
+
+    /// Test metrics of the current network under the current σ.
+    fn evaluate(&mut self, test: &Split) -> Result<Eval> {
+        let cp = self
+            .objective
+            .assignment()
+            .map(Assignment::class_prototype_rows);
+        let k = self.losses.classes;
+        let net = self.network()?.valid();
+        Ok(inference::evaluate(&net, test, self.shape, k, cp.as_deref(), &self.device)?.0)
+    }
+
+    /// Measures the int8 backbone's activation ranges on the calibration inputs (MLP runs with
+    /// prototypes) and writes `calibration.json` for the committed epoch.
+    fn calibrate(&mut self, setup: &Setup) -> Result<()> {
+        if setup.calibration.is_empty() {
+            return Ok(());
+        }
+        let Some(layers) = self.network()?.valid().dense_layers()? else {
+            return Ok(());
+        };
+        let stats = &setup.data.schema.standardisation;
+        let net = backbone::DenseNet::with_raw_input(layers, self.shape, stats)?;
+        let c = backbone::calibrate(&net, &setup.calibration, self.state.epochs_done);
+        self.run.write_calibration(&c)
+    }
+
+    fn network(&self) -> Result<&Network> {
+        self.network.as_ref().ok_or_else(|| {
+            Error::Numerical("internal: the network was lost by a failed step".into())
+        })
+    }
+
+    fn metrics(&self, setup: &Setup, summary: Option<Summary>) -> Metrics {
+        Metrics {
+            dl2pa_version: env!("CARGO_PKG_VERSION").to_string(),
+            config: self.cfg.clone(),
+            dataset: setup.counts(),
+            prototypes: self.quality,
+            epochs: self.state.history.clone(),
+            summary,
+        }
+    }
+
+    /// Reads the running loss sum; a NaN or ∞ stops training with the last good checkpoint named.
+    fn check_finite(&self, loss_sum: &Tensor<1>, epoch: usize) -> Result<f64> {
+        let v: f32 = loss_sum
+            .clone()
+            .try_into_scalar()
+            .map_err(|e| Error::Numerical(format!("reading the loss: {e:?}")))?;
+        if v.is_finite() {
+            return Ok(f64::from(v));
+        }
+        let kept = if epoch == 0 {
+            "no checkpoint was written yet".to_string()
+        } else {
+            format!(
+                "the last good checkpoint (epoch {epoch}) is kept in {}",
+                self.run.path().display()
+            )
+        };
+        Err(Error::Numerical(format!(
+            "training loss became {v} in epoch {}: stopped; {kept} (lower --lr?)",
+            epoch + 1
+        )))
+    }
+}
+
+/// Labels as an index tensor on `device`.
+fn labels(y: &[u32], device: &Device) -> Tensor<1, Int> {
+    let v: Vec<i64> = y.iter().map(|&v| i64::from(v)).collect();
+    Tensor::from_data(TensorData::new(v, [y.len()]), device)
+}
+
+impl EpochRecord {
+    /// The line the CLI prints for this epoch.
+    pub fn line(&self, epochs: usize, method: &str) -> String {
+        let top1 = self
+            .eval
+            .as_ref()
+            .map_or(String::new(), |e| format!("top1 {:.2}% ", e.top1));
+        let moved = if method == "dl2pa" {
+            format!("moved {}", self.moved())
+        } else {
+            String::new()
+        };
+        format!(
+            "epoch {:>3}/{epochs} loss {:.4} {top1}{moved} {:.0} img/s {:.1}s",
+            self.epoch, self.train_loss, self.img_per_s, self.train_seconds
+        )
+    }
+}
