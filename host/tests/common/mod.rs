@@ -1,0 +1,57 @@
+//! Helpers shared by the CLI tests: run the binary, expect success or a one-line error.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Runs `dl2pa ARGS --device cpu`.
+pub fn dl2pa(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dl2pa"))
+        .args(args)
+        .arg("--device")
+        .arg("cpu")
+        .output()
+        .expect("run dl2pa")
+}
+
+/// Runs and expects success; returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = dl2pa(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs and expects exit code 1 with a last stderr line `error: …` containing `needle`.
+pub fn fails(args: &[&str], needle: &str) {
+    let out = dl2pa(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap_or_default().to_string();
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert!(
+        last.starts_with("error: ") && last.contains(needle),
+        "{args:?}: expected {needle:?} in {last:?}"
+    );
+}
+
+/// `metrics.json` of a run, untyped: what a user's script sees.
+pub fn metrics(run: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(run.join("metrics.json")).unwrap()).unwrap()
+}
+
+/// A handed case under `host/tests/cases/2026-11-30/`.
+pub fn case(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/2026-11-30")
+        .join(path)
+}
+
+/// The class column of `predict` output (`NAME<TAB>CLASS` lines).
+pub fn predicted(out: &str) -> Vec<String> {
+    out.lines()
+        .map(|l| l.rsplit('\t').next().unwrap_or_default().to_string())
+        .collect()
+}
