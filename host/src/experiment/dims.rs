@@ -161,7 +161,24 @@ fn plot(
         false,
         false,
     )?;
-    // Labels moved per update (dl2pa, seed 0) for each d.
+    plot_moved(cfg, grid, ds)?;
+    plot_curves(cfg, grid, methods, ds[0])?;
+    // The d = 2 picture: where the assignment put each class on the circle.
+    for m in [Method::Dl2pa, Method::Fixed] {
+        if let Some(t) = grid.get(&(m, 2)).and_then(|r| r.first()) {
+            let title = format!(
+                "d = 2, {}: test embeddings and the prototype of each class",
+                m.name()
+            );
+            let stem = cfg.out.join(format!("circle_d2_{}", m.name()));
+            circle_plot(t, &stem, &title, device)?;
+        }
+    }
+    Ok(())
+}
+
+/// Labels moved per update (dl2pa, seed 0) for each d.
+fn plot_moved(cfg: &ExperimentConfig, grid: &Grid, ds: &[usize]) -> Result<()> {
     let moved: Vec<Series> = ds
         .iter()
         .filter_map(|&d| grid.get(&(Method::Dl2pa, d)).map(|r| (d, &r[0])))
@@ -171,19 +188,22 @@ fn plot(
         })
         .filter(|s| !s.points.is_empty())
         .collect();
-    if !moved.is_empty() {
-        plots::lines(
-            &cfg.out.join("moved"),
-            "Labels moved per assignment update (dl2pa, seed 0; log iteration axis)",
-            "iteration",
-            "labels moved",
-            &moved,
-            true,
-            false,
-        )?;
+    if moved.is_empty() {
+        return Ok(());
     }
-    // Training curves at the smallest d, seed 0.
-    let d0 = ds[0];
+    plots::lines(
+        &cfg.out.join("moved"),
+        "Labels moved per assignment update (dl2pa, seed 0; log iteration axis)",
+        "iteration",
+        "labels moved",
+        &moved,
+        true,
+        false,
+    )
+}
+
+/// Test top-1 per epoch of each method at `d0`, seed 0.
+fn plot_curves(cfg: &ExperimentConfig, grid: &Grid, methods: &[Method], d0: usize) -> Result<()> {
     let curves: Vec<Series> = methods
         .iter()
         .filter_map(|&m| grid.get(&(m, d0)).map(|r| (m, &r[0])))
@@ -204,19 +224,7 @@ fn plot(
         &curves,
         false,
         false,
-    )?;
-    // The d = 2 picture: where the assignment put each class on the circle.
-    for m in [Method::Dl2pa, Method::Fixed] {
-        if let Some(t) = grid.get(&(m, 2)).and_then(|r| r.first()) {
-            let title = format!(
-                "d = 2, {}: test embeddings and the prototype of each class",
-                m.name()
-            );
-            let stem = cfg.out.join(format!("circle_d2_{}", m.name()));
-            circle_plot(t, &stem, &title, device)?;
-        }
-    }
-    Ok(())
+    )
 }
 
 /// Plots a d = 2 run's test embeddings (up to 3 000) and its class prototypes.

@@ -71,6 +71,23 @@ struct Int8Prototypes {
     step: f32,
 }
 
+/// The backbone as exported: the folded f32 network, its int8 form, and the number of training
+/// inputs its ranges were measured on.
+struct Backbone {
+    f32_net: DenseNet,
+    int8: QuantizedNet,
+    calibrated: usize,
+}
+
+/// What goes into the model file.
+struct Built {
+    /// `P[σ]` in f32, `K × d`.
+    cp: Vec<f32>,
+    protos: Int8Prototypes,
+    backbone: Option<Backbone>,
+    bytes: Vec<u8>,
+}
+
 /// Exports `run` to `out` (and the optional files of `cfg`); returns the measurements.
 /// Nothing is written when an error is returned.
 ///
@@ -80,34 +97,9 @@ struct Int8Prototypes {
 /// [`Error::Io`]; whatever loading the data reports when `--features` needs it.
 pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Result<Report> {
     let c = Classifier::load(run, device)?;
-    let cp = c.class_prototypes.clone().ok_or_else(|| {
-        Error::format(
-            run,
-            "a psc run has a linear classifier, not prototypes: nothing to export",
-        )
-    })?;
-    let (k, d) = (c.classes(), c.config.dim);
-    let step = step_for(cp.iter().fold(0.0f32, |a, v| a.max(v.abs())))?;
-    let mut q = vec![0i8; k * d];
-    quantize_with(&cp, step, &mut q)?;
-    let protos = Int8Prototypes { q, step };
-    let builder = match cfg.quant {
-        QuantKind::Int8 => ModelBuilder::int8(&protos.q, protos.step, k, d),
-        QuantKind::F32 => ModelBuilder::f32(&cp, k, d),
-    };
-    let mut builder = builder
-        .sigma(&c.sigma, c.num_prototypes)
-        .names(&c.schema().classes);
-    let net = if cfg.backbone {
-        let (f32_net, qnet, calibrated) = build_backbone(run, &c, cfg.quant)?;
-        builder = builder.backbone(qnet.input_step, qnet.layers.clone());
-        Some((f32_net, qnet, calibrated))
-    } else {
-        None
-    };
-    let bytes = builder.to_bytes();
+    let built = build(run, &c, cfg)?;
     // What ships is what the core accepts: parse it back.
-    let parsed = Model::from_bytes(&bytes)
+    let parsed = Model::from_bytes(&built.bytes)
         .map_err(|e| Error::format(out, format!("the core rejects the written model: {e}")))?;
     // The test figures need the run's data; the model does not.
     let (data, not_evaluated) = match c.data(None) {
@@ -119,61 +111,100 @@ pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Re
     };
     let tested = data
         .as_ref()
-        .map(|data| test_prototypes(&c, data, &cp, &protos, cfg.quant, &parsed, device))
+        .map(|data| test_prototypes(&c, data, &built, cfg.quant, &parsed, device))
         .transpose()?;
-    let backbone = match net {
-        None => None,
-        Some((f32_net, qnet, calibrated)) => {
-            let test = match (&data, &tested) {
-                (Some(data), Some((_, _, p32))) => Some(test_backbone(
-                    &c, data, &cp, &protos, &f32_net, &qnet, &parsed, p32,
-                )?),
-                _ => None,
-            };
-            Some(BackboneReport {
-                layers: qnet.layers.iter().map(|l| (l.inputs, l.outputs)).collect(),
-                calibration_examples: calibrated,
-                ram_bytes: parsed.raw_ram_bytes(),
-                macs: qnet
-                    .layers
-                    .iter()
-                    .map(|l| l.inputs * l.outputs)
-                    .sum::<usize>()
-                    + k * d,
-                test,
-            })
-        }
-    };
-    let (test, features) = match tested {
-        Some((t, fb, _)) => (Some(t), Some(fb)),
-        None => (None, None),
-    };
-    crate::io::write_atomic(out, &bytes)?;
-    if let (Some(f), Some(fb)) = (&cfg.features, &features) {
+    let backbone = built.backbone.as_ref().map(|b| {
+        let test = match (&data, &tested) {
+            (Some(data), Some((_, _, p32))) => {
+                Some(test_backbone(&c, data, &built, b, &parsed, p32))
+            }
+            _ => None,
+        };
+        b.report(&parsed, c.classes() * c.config.dim, test)
+    });
+    crate::io::write_atomic(out, &built.bytes)?;
+    if let (Some(f), Some((_, fb, _))) = (&cfg.features, &tested) {
         crate::io::write_atomic(f, &fb.to_bytes())?;
     }
     if let Some(r) = &cfg.rust {
-        let src = rust_source(&protos.q, protos.step, k, d, &c.sigma, &c.schema().classes);
+        let (q, step) = (&built.protos.q, built.protos.step);
+        let src = rust_source(
+            q,
+            step,
+            c.classes(),
+            c.config.dim,
+            &c.sigma,
+            &c.schema().classes,
+        );
         crate::io::write_atomic(r, src.as_bytes())?;
     }
     Ok(Report {
-        classes: k,
-        dim: d,
+        classes: c.classes(),
+        dim: c.config.dim,
         flash_bytes: parsed.flash_bytes(),
         ram_bytes: parsed.ram_bytes(),
-        test,
+        test: tested.map(|(t, _, _)| t),
         not_evaluated,
         backbone,
     })
 }
 
+/// Quantises the run's prototypes (and backbone) and writes the model's bytes.
+fn build(run: &Path, c: &Classifier, cfg: &ExportConfig) -> Result<Built> {
+    let cp = c.class_prototypes.clone().ok_or_else(|| {
+        Error::format(
+            run,
+            "a psc run has a linear classifier, not prototypes: nothing to export",
+        )
+    })?;
+    let (k, d) = (c.classes(), c.config.dim);
+    let step = step_for(cp.iter().fold(0.0f32, |a, v| a.max(v.abs())))?;
+    let mut q = vec![0i8; k * d];
+    quantize_with(&cp, step, &mut q)?;
+    let builder = match cfg.quant {
+        QuantKind::Int8 => ModelBuilder::int8(&q, step, k, d),
+        QuantKind::F32 => ModelBuilder::f32(&cp, k, d),
+    };
+    let mut builder = builder
+        .sigma(&c.sigma, c.num_prototypes)
+        .names(&c.schema().classes);
+    let backbone = if cfg.backbone {
+        let b = build_backbone(run, c, cfg.quant)?;
+        builder = builder.backbone(b.int8.input_step, b.int8.layers.clone());
+        Some(b)
+    } else {
+        None
+    };
+    Ok(Built {
+        bytes: builder.to_bytes(),
+        cp,
+        protos: Int8Prototypes { q, step },
+        backbone,
+    })
+}
+
+impl Backbone {
+    /// The report of the exported backbone; `prototype_macs` = `K × d`.
+    fn report(
+        &self,
+        parsed: &ModelRef<'_>,
+        prototype_macs: usize,
+        test: Option<BackboneTest>,
+    ) -> BackboneReport {
+        let layers = &self.int8.layers;
+        BackboneReport {
+            layers: layers.iter().map(|l| (l.inputs, l.outputs)).collect(),
+            calibration_examples: self.calibrated,
+            ram_bytes: parsed.raw_ram_bytes(),
+            macs: layers.iter().map(|l| l.inputs * l.outputs).sum::<usize>() + prototype_macs,
+            test,
+        }
+    }
+}
+
 /// The int8 backbone of an MLP run: folded f32 network, its quantisation with the run's
 /// calibration, and how many inputs that was measured on.
-fn build_backbone(
-    run: &Path,
-    c: &Classifier,
-    quant: QuantKind,
-) -> Result<(DenseNet, QuantizedNet, usize)> {
+fn build_backbone(run: &Path, c: &Classifier, quant: QuantKind) -> Result<Backbone> {
     if quant != QuantKind::Int8 {
         return Err(Error::arg("--backbone", "with --quant f32", "--quant int8"));
     }
@@ -208,8 +239,11 @@ fn build_backbone(
             ));
         }
     };
-    let qnet = backbone::quantize_net(&f32_net, &ranges)?;
-    Ok((f32_net, qnet, ranges.examples))
+    Ok(Backbone {
+        int8: backbone::quantize_net(&f32_net, &ranges)?,
+        f32_net,
+        calibrated: ranges.examples,
+    })
 }
 
 /// Prototype classification of the run's test embeddings: f32, int8 (host simulation, core on
@@ -218,13 +252,13 @@ fn build_backbone(
 fn test_prototypes(
     c: &Classifier,
     data: &Dataset,
-    cp: &[f32],
-    protos: &Int8Prototypes,
+    built: &Built,
     quant: QuantKind,
     parsed: &ModelRef<'_>,
     device: &Device,
 ) -> Result<(TestReport, FeaturesBuilder, Vec<usize>)> {
     let (k, d) = (c.classes(), c.config.dim);
+    let (cp, protos) = (&built.cp, &built.protos);
     let mut test = data.test.clone();
     c.schema().standardise(&mut test.x);
     let z = c.embeddings(&test, device)?;
@@ -265,25 +299,23 @@ fn test_prototypes(
 /// The backbone on the raw test inputs: folded f32 against the trained network's predictions
 /// `trained`, int8 by the host's simulation against the core's `classify_raw` on the written
 /// file.
-#[allow(clippy::too_many_arguments)]
 fn test_backbone(
     c: &Classifier,
     data: &Dataset,
-    cp: &[f32],
-    protos: &Int8Prototypes,
-    f32_net: &DenseNet,
-    qnet: &QuantizedNet,
+    built: &Built,
+    b: &Backbone,
     parsed: &ModelRef<'_>,
     trained: &[usize],
-) -> Result<BackboneTest> {
+) -> BackboneTest {
     let k = c.classes();
+    let (cp, protos) = (&built.cp, &built.protos);
     let raw = &data.test;
     let f = c.schema().features();
     let mut scratch = vec![0i8; parsed.raw_scratch_len()];
     let (mut hit32, mut hit8, mut fold, mut mismatch) = (0, 0, 0, 0);
     for ((x, &label), &trained) in raw.x.chunks_exact(f).zip(&raw.y).zip(trained) {
-        let p32 = argmax_f64(cp, f32_net.embed(x).into_iter());
-        let qz = backbone::simulate(qnet, x);
+        let p32 = argmax_f64(cp, b.f32_net.embed(x).into_iter());
+        let qz = backbone::simulate(&b.int8, x);
         // An all-zero embedding has no direction: no class, on the device as here.
         let host = (!qz.iter().all(|&v| v == 0)).then(|| simulate_int8(&protos.q, k, &qz));
         let core = parsed.classify_raw(x, &mut scratch).ok().map(|p| p.class);
@@ -293,12 +325,12 @@ fn test_backbone(
         mismatch += usize::from(core != host);
     }
     let pct = |hits: usize| 100.0 * hits as f64 / raw.len().max(1) as f64;
-    Ok(BackboneTest {
+    BackboneTest {
         f32_top1: pct(hit32),
         int8_top1: pct(hit8),
         fold_disagreements: fold,
         core_mismatches: mismatch,
-    })
+    }
 }
 
 /// Int8 prototypes with one step per prototype: not in the format, measured for comparison.
