@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{case, fails, ok, predicted};
+use common::{case, fails, ok, predicted, train_csv};
 
 /// A run trained on `train` (label column `label`, wherever it sits) classifies the test rows
 /// identically with the label column first, in the middle, or absent: 0 0 1 1 2 2.
@@ -12,18 +12,7 @@ fn predict_reads_rows_as_training_did_wherever_the_label_sits() {
     let dir = tempfile::tempdir().unwrap();
     for train in ["train.csv", "train_labelmid.csv"] {
         let run = dir.path().join(train);
-        let data = format!("csv:{}", case("predict_label_first").join(train).display());
-        ok(&[
-            "train",
-            "--data",
-            &data,
-            "--label-column",
-            "label",
-            "--epochs",
-            "30",
-            "-o",
-            run.to_str().unwrap(),
-        ]);
+        train_csv(&case("predict_label_first").join(train), &run, "30");
         let expected = ["0", "0", "1", "1", "2", "2"];
         for test in [
             "test_labelfirst.csv",
@@ -43,20 +32,7 @@ fn predict_reads_rows_as_training_did_wherever_the_label_sits() {
 fn rows_that_do_not_fit_the_run_name_file_line_and_expectation() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let data = format!("csv:{}", case("predict_label_first/train.csv").display());
-    ok(&[
-        "train",
-        "--data",
-        &data,
-        "--label-column",
-        "label",
-        "--epochs",
-        "1",
-        "--widths",
-        "8",
-        "-o",
-        run.to_str().unwrap(),
-    ]);
+    train_csv(&case("predict_label_first/train.csv"), &run, "1");
     let r = run.to_str().unwrap();
     let write = |name: &str, text: &str| {
         let p = dir.path().join(name);
@@ -179,4 +155,47 @@ fn hidden_entries_are_not_classes() {
         ],
         "dog/notes.txt: not a PNG or JPEG image (hidden entries are skipped)",
     );
+}
+
+/// `--batch-size 1` with the BatchNorm head cannot train (one example normalises to a constant
+/// embedding): refused up front, saying why and what works; without the head it trains.
+#[test]
+fn batch_size_one_is_refused_with_the_batchnorm_head_and_trains_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let r = run.to_str().unwrap();
+    for backbone in ["mlp", "cnn"] {
+        fails(
+            &[
+                "train",
+                "--batch-size",
+                "1",
+                "--backbone",
+                backbone,
+                "-o",
+                r,
+            ],
+            "--batch-size = 1: expected at least 2 with the BatchNorm head (--head-bn true)",
+        );
+    }
+    assert!(
+        !run.exists(),
+        "nothing is written for a refused configuration"
+    );
+    let out = ok(&[
+        "train",
+        "--batch-size",
+        "1",
+        "--head-bn",
+        "false",
+        "--train-limit",
+        "200",
+        "--epochs",
+        "1",
+        "--widths",
+        "16",
+        "-o",
+        r,
+    ]);
+    assert!(out.contains("test top-1"), "{out}");
 }

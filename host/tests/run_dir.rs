@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{case, fails, metrics, ok, predicted};
+use common::{case, fails, metrics, ok, predicted, train_csv};
 
 /// A CSV run predicts and exports (with its int8 backbone) after its training file is deleted;
 /// only the export's test figures, which need the data, are left out — and it says so.
@@ -14,18 +14,7 @@ fn a_csv_run_needs_no_training_data_to_predict_or_export() {
     std::fs::copy(case("predict_label_first/train.csv"), &train).unwrap();
     let run = dir.path().join("run");
     let r = run.to_str().unwrap();
-    let data = format!("csv:{}", train.display());
-    ok(&[
-        "train",
-        "--data",
-        &data,
-        "--label-column",
-        "label",
-        "--epochs",
-        "30",
-        "-o",
-        r,
-    ]);
+    train_csv(&train, &run, "30");
     let test = case("predict_label_first/test_labelfirst.csv");
     let before = ok(&["predict", r, test.to_str().unwrap()]);
     std::fs::remove_file(&train).unwrap();

@@ -255,6 +255,15 @@ impl TrainConfig {
         };
         pos("--epochs", self.epochs)?;
         pos("--batch-size", self.batch_size)?;
+        if self.batch_size == 1 && self.head_bn {
+            // BatchNorm1d over one example outputs its bias whatever the input: a constant
+            // embedding, whose L2 normalisation has no gradient direction (NaN). No --lr helps.
+            return Err(Error::arg(
+                "--batch-size",
+                1,
+                "at least 2 with the BatchNorm head (--head-bn true): over one example it gives every input the same embedding and a NaN gradient; use --batch-size 2 or more, or --head-bn false",
+            ));
+        }
         pos("--eval-every", self.eval_every)?;
         if self.dim < 2 || self.dim > dl2pa_core::MAX_DIM {
             return Err(Error::arg(

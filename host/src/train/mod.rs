@@ -48,7 +48,6 @@ pub fn train(
 ) -> Result<Summary> {
     let wall = Instant::now();
     let run = RunDir::new(run);
-    run.create()?;
     let mut setup = Setup::new(cfg, device, resume.then_some(&run))?;
     if !resume {
         start(&run, cfg, &setup)?;
@@ -80,8 +79,10 @@ pub fn train(
     trainer.finish(&setup, wall.elapsed().as_secs_f64())
 }
 
-/// Writes what a new run directory starts with: its config, prototypes and input schema.
+/// Creates a new run directory with what it starts with: its config, prototypes and input
+/// schema.
 fn start(run: &RunDir, cfg: &TrainConfig, setup: &Setup) -> Result<()> {
+    run.create()?;
     run.write_config(cfg)?;
     if let Some(p) = &setup.prototypes {
         run.write_prototypes(p, setup.num_prototypes(), cfg.dim)?;

@@ -292,9 +292,14 @@ impl Trainer {
                 self.run.path().display()
             )
         };
+        // Inputs are finite (every reader checks) and one-example BatchNorm is refused up front,
+        // so what is left is divergence.
+        let c = &self.cfg;
         Err(Error::Numerical(format!(
-            "training loss became {v} in epoch {}: stopped; {kept} (lower --lr?)",
-            epoch + 1
+            "training loss became {v} in epoch {}: stopped; {kept}; the weights diverged: lower --lr (now {:?}) or --momentum (now {:?}), or add --warmup-epochs",
+            epoch + 1,
+            c.lr,
+            c.momentum
         )))
     }
 }

@@ -55,3 +55,20 @@ pub fn predicted(out: &str) -> Vec<String> {
         .map(|l| l.rsplit('\t').next().unwrap_or_default().to_string())
         .collect()
 }
+
+/// Trains a run on the CSV file `train` (label column `label`, 30 epochs, defaults otherwise)
+/// into `run`.
+pub fn train_csv(train: &Path, run: &Path, epochs: &str) {
+    let data = format!("csv:{}", train.display());
+    ok(&[
+        "train",
+        "--data",
+        &data,
+        "--label-column",
+        "label",
+        "--epochs",
+        epochs,
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+}
