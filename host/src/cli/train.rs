@@ -39,10 +39,6 @@ pub(super) fn run(device: DeviceChoice, a: TrainArgs) -> Result<()> {
         (Some(run), _) | (None, Some(run)) => run.clone(),
         (None, None) => crate::train::default_run_dir(&cfg),
     };
-    if a.resume.is_some() {
-        // The resumed run's config.toml records what it now trains to.
-        RunDir::new(&run).write_config(&cfg)?;
-    }
     let (dev, dev_name) = device::select(device)?;
     eprintln!(
         "dl2pa train: {} on {dev_name} -> {}",

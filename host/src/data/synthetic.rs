@@ -14,6 +14,9 @@ use rand_distr::{Distribution, Normal};
 use super::{Dataset, Shape, Split};
 use crate::error::{Error, Result};
 
+/// Most values a generated set may hold (1 GiB of f32).
+const MAX_VALUES: usize = 1 << 28;
+
 /// Parameters of the generator.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Synthetic {
@@ -60,11 +63,12 @@ impl Synthetic {
                 v.parse::<usize>()
                     .map_err(|_| Error::arg("--data", kv, "a positive integer"))
             };
+            // Spreads beyond 10⁶ would overflow f32 inputs once squared by the standardisation.
             let real = |v: &str| {
                 v.parse::<f64>()
                     .ok()
-                    .filter(|x| x.is_finite() && *x >= 0.0)
-                    .ok_or_else(|| Error::arg("--data", kv, "a non-negative number"))
+                    .filter(|x| (0.0..=1e6).contains(x))
+                    .ok_or_else(|| Error::arg("--data", kv, "a number in [0, 1e6]"))
             };
             match k {
                 "classes" => g.classes = int(v)?,
@@ -83,6 +87,18 @@ impl Synthetic {
                     ));
                 }
             }
+        }
+        let values = [g.classes, g.train + g.test, g.features]
+            .iter()
+            .try_fold(1usize, |a, &b| a.checked_mul(b));
+        if values.is_none_or(|v| v > MAX_VALUES) {
+            return Err(Error::arg(
+                "--data",
+                s,
+                format!(
+                    "at most {MAX_VALUES} generated values (classes x (train + test) x features)"
+                ),
+            ));
         }
         if g.classes < 2
             || g.groups == 0

@@ -180,8 +180,33 @@ impl Network {
     }
 }
 
-/// L2-normalises rows (`eps` keeps a zero row finite).
+/// L2-normalises rows `[N, d]`: `z / max(|z|, 10⁻⁸)`. The floor is applied to `|z|²` before the
+/// square root, so a zero row stays zero with a zero gradient (the root's derivative at 0 would
+/// make it NaN); rows with `|z| ≥ 10⁻⁸` get exactly `z / |z|`.
 pub fn l2_normalize(z: Tensor<2>) -> Tensor<2> {
-    let n = z.clone().square().sum_dim(1).sqrt().clamp_min(1e-8);
+    let n = z.clone().square().sum_dim(1).clamp_min(1e-16).sqrt();
     z / n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A zero embedding (a dead ReLU layer, a constant BatchNorm output) normalises to zero with
+    /// a zero gradient instead of NaN; other rows get `z / |z|`.
+    #[test]
+    fn a_zero_row_has_a_finite_gradient() {
+        let device = Device::flex().autodiff();
+        let z = Tensor::<2>::from_data(
+            TensorData::new(vec![0.0f32, 0.0, 3.0, 4.0], [2, 2]),
+            &device,
+        )
+        .require_grad();
+        let n = l2_normalize(z.clone());
+        let values = n.clone().try_into_vec_as::<f32>().unwrap();
+        assert_eq!(values, [0.0, 0.0, 0.6, 0.8]);
+        let grads = n.sum().backward();
+        let g = z.grad(&grads).unwrap().try_into_vec_as::<f32>().unwrap();
+        assert!(g.iter().all(|v| v.is_finite()), "{g:?}");
+    }
 }

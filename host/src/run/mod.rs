@@ -64,6 +64,68 @@ impl RunDir {
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))
     }
 
+    /// Takes the run's lock (`RUN/.lock`) for one trainer, and removes what a killed writer may
+    /// have left (`.NAME.tmpPID` files of unfinished atomic writes). The lock is released when
+    /// the returned guard is dropped or the process ends, however it ends.
+    ///
+    /// # Errors
+    /// [`Error::Format`] naming the run if another process holds the lock; [`Error::Io`] if
+    /// the lock file cannot be opened.
+    pub fn lock(&self) -> Result<RunLock> {
+        use std::io::{Read, Seek, Write};
+        let path = self.file(".lock");
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                return Err(Error::format(
+                    &self.dir,
+                    format!(
+                        "another dl2pa process{} is training this run: wait for it to finish, or train into another directory with -o",
+                        holder
+                            .trim()
+                            .parse::<u32>()
+                            .map_or(String::new(), |p| format!(" (pid {p})"))
+                    ),
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+        }
+        let pid = std::process::id().to_string();
+        let written = file
+            .set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(pid.as_bytes()));
+        written.map_err(|e| Error::io(&path, e))?;
+        self.remove_unfinished_writes()?;
+        Ok(RunLock { _file: file })
+    }
+
+    /// Removes `.NAME.tmpPID` files in the run and its `ckpt/` (only under the lock).
+    fn remove_unfinished_writes(&self) -> Result<()> {
+        for dir in [self.dir.clone(), self.file("ckpt")] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') && name.contains(".tmp") {
+                    let p = e.path();
+                    std::fs::remove_file(&p).map_err(|err| Error::io(&p, err))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a checkpoint has been committed (`state.json` exists).
     pub fn has_state(&self) -> bool {
         self.file("state.json").exists()
@@ -113,21 +175,33 @@ impl RunDir {
         write_json(&self.file("dataset.json"), info)
     }
 
-    /// `prototypes.npy` as `(M × d values, M)`, or `None` when the run has none (`psc`).
+    /// `prototypes.npy` as `(M × d values, M)`, or `None` when the run has none (`psc`). The
+    /// values are the ones the run trained with, bit for bit (not normalised again: a resumed
+    /// run continues exactly).
     ///
     /// # Errors
-    /// [`Error::Format`] naming the file if it is not `M × dim` unit rows.
+    /// [`Error::Format`] naming the file if it is not `M × dim` finite rows of unit length.
     pub fn prototypes(&self, dim: usize) -> Result<Option<(Vec<f32>, usize)>> {
         let path = self.file("prototypes.npy");
         if !path.exists() {
             return Ok(None);
         }
-        let (p, m, d) = crate::prototypes::load(&path, None)?;
-        if d != dim {
+        let (p, m, d) = crate::io::read_npy(&path)?;
+        if d != dim || m < 2 {
             return Err(Error::format(
                 &path,
-                format!("prototypes have dimension {d}: expected the run's dim {dim}"),
+                format!("prototypes have shape ({m}, {d}): expected (M >= 2, {dim})"),
             ));
+        }
+        for (r, row) in p.chunks_exact(d).enumerate() {
+            let unit = dl2pa_core::sphere::try_norm(row)
+                .is_ok_and(|n| (n * n - 1.0).abs() <= dl2pa_core::UNIT_TOLERANCE);
+            if !unit {
+                return Err(Error::format(
+                    &path,
+                    format!("prototype {r} is not a finite unit vector"),
+                ));
+            }
         }
         Ok(Some((p, m)))
     }
@@ -184,6 +258,12 @@ impl RunDir {
     pub fn write_calibration(&self, c: &Calibration) -> Result<()> {
         write_json(&self.file("calibration.json"), c)
     }
+}
+
+/// The lock of a run being trained (see [`RunDir::lock`]).
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
 }
 
 /// Reads a JSON file into `T`.

@@ -195,3 +195,42 @@ fn make_batch(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// λ stays a finite weight in [0, 1] for any α the config accepts (> 0), so mixup never
+    /// turns the loss into NaN.
+    #[test]
+    fn mixup_weights_are_finite_for_any_alpha() {
+        let s = Shape {
+            channels: 2,
+            height: 1,
+            width: 1,
+        };
+        let split = Split {
+            x: vec![0.5, -1.0, 2.0, 0.25],
+            y: vec![0, 1],
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for alpha in [1e-30, 1e-9, 1e-3, 0.2, 1.0, 1e3, 1e30] {
+            for _ in 0..200 {
+                let b = make_batch(
+                    &split,
+                    &[0, 1],
+                    s,
+                    Augment {
+                        pad: 0,
+                        flip: false,
+                    },
+                    alpha,
+                    &mut rng,
+                );
+                let l = b.mix.as_ref().unwrap().lambda;
+                assert!((0.0..=1.0).contains(&l), "alpha {alpha}: lambda {l}");
+                assert!(b.x.iter().all(|v| v.is_finite()), "alpha {alpha}");
+            }
+        }
+    }
+}

@@ -32,8 +32,10 @@ use config::TrainConfig;
 use setup::Setup;
 use trainer::Trainer;
 
-/// Trains into `run`, or continues it (`resume`). With `until`, stops (checkpoint written) after
-/// that many epochs of the schedule, as a killed run would. `log` receives one line per epoch.
+/// Trains into `run`, or continues it (`resume`; a run without a checkpoint yet starts over).
+/// With `until`, stops (checkpoint written) after that many epochs of the schedule, as a killed
+/// run would. `log` receives one line per epoch. One process at a time trains a run: it holds
+/// `RUN/.lock` throughout.
 ///
 /// # Errors
 /// Bad settings or data ([`crate::Error::Arg`], [`crate::Error::Format`]), a file that cannot be
@@ -49,7 +51,13 @@ pub fn train(
     let wall = Instant::now();
     let run = RunDir::new(run);
     let mut setup = Setup::new(cfg, device, resume.then_some(&run))?;
-    if !resume {
+    run.create()?;
+    let _lock = run.lock()?;
+    // A run killed before its first checkpoint starts again from the beginning.
+    let resume = resume && run.has_state();
+    if resume {
+        run.write_config(cfg)?; // what the resumed run now trains to
+    } else {
         start(&run, cfg, &setup)?;
     }
     let mut trainer = Trainer::new(cfg, &setup, &run, resume, device)?;
@@ -79,10 +87,8 @@ pub fn train(
     trainer.finish(&setup, wall.elapsed().as_secs_f64())
 }
 
-/// Creates a new run directory with what it starts with: its config, prototypes and input
-/// schema.
+/// Writes what a new run starts with: its config, prototypes and input schema.
 fn start(run: &RunDir, cfg: &TrainConfig, setup: &Setup) -> Result<()> {
-    run.create()?;
     run.write_config(cfg)?;
     if let Some(p) = &setup.prototypes {
         run.write_prototypes(p, setup.num_prototypes(), cfg.dim)?;

@@ -296,10 +296,11 @@ impl Trainer {
         // so what is left is divergence.
         let c = &self.cfg;
         Err(Error::Numerical(format!(
-            "training loss became {v} in epoch {}: stopped; {kept}; the weights diverged: lower --lr (now {:?}) or --momentum (now {:?}), or add --warmup-epochs",
+            "training loss became {v} in epoch {}: stopped; {kept}; the weights diverged: lower --lr (now {:?}), --momentum (now {:?}) or --weight-decay (now {:?}), or add --warmup-epochs",
             epoch + 1,
             c.lr,
-            c.momentum
+            c.momentum,
+            c.weight_decay
         )))
     }
 }
