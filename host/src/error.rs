@@ -6,32 +6,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Reading or writing `path` failed.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-    /// `path` exists but its contents are not what was expected.
-    #[error("{}: {msg}", path.display())]
-    Format {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong and what was expected.
-        msg: String,
-    },
-    /// An argument or configuration value is out of range.
-    #[error("{what} = {value}: expected {expected}")]
-    Arg {
-        /// The flag or key.
-        what: &'static str,
-        /// The value given.
-        value: String,
-        /// What is allowed.
-        expected: String,
-    },
+    /// A file, value or argument that does not fit (shared with the readers of
+    /// [`dl2pa_data`]): reading or writing a file failed, a file's contents are not what was
+    /// expected, or an argument is out of range.
+    #[error(transparent)]
+    Input(#[from] dl2pa_data::Error),
     /// The core rejected a value.
     #[error("{0}")]
     Core(#[from] dl2pa_core::Error),
@@ -47,32 +26,22 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    /// An [`Error::Arg`] from anything printable.
+    /// An out-of-range argument: `WHAT = VALUE: expected EXPECTED`.
     pub fn arg(
         what: &'static str,
         value: impl std::fmt::Display,
         expected: impl Into<String>,
     ) -> Self {
-        Error::Arg {
-            what,
-            value: value.to_string(),
-            expected: expected.into(),
-        }
+        Error::Input(dl2pa_data::Error::arg(what, value, expected))
     }
 
-    /// An [`Error::Format`] for `path`.
+    /// A file whose contents are not what was expected: `PATH: MSG`.
     pub fn format(path: impl Into<PathBuf>, msg: impl Into<String>) -> Self {
-        Error::Format {
-            path: path.into(),
-            msg: msg.into(),
-        }
+        Error::Input(dl2pa_data::Error::format(path, msg))
     }
 
-    /// An [`Error::Io`] for `path`.
+    /// A file that cannot be read or written: `PATH: what the OS said`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Input(dl2pa_data::Error::io(path, source))
     }
 }

@@ -5,7 +5,8 @@
 #![deny(missing_docs)]
 
 pub mod cli;
-pub mod data;
+/// The datasets and their readers: the [`dl2pa_data`] crate, which needs no burn.
+pub use dl2pa_data as data;
 pub mod device;
 pub mod error;
 pub mod experiment;

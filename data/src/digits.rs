@@ -1,5 +1,5 @@
 //! The embedded UCI optical-recognition digits (8×8, values 0..16, 1 797 images), as shipped by
-//! scikit-learn: a gzipped CSV (64 pixel counts, then the label) read by the table reader like
+//! scikit-learn (`host/data/digits.csv.gz`): a gzipped CSV (64 pixel counts, then the label) read by the table reader like
 //! any `csv:FILE`. Source and licence (CC BY 4.0): `host/data/README.md`.
 
 use std::path::Path;
@@ -8,7 +8,7 @@ use super::csv::{TableLayout, read_labelled};
 use super::{Shape, Split, gz};
 use crate::error::Result;
 
-const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
+const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../host/data/digits.csv.gz");
 
 /// Factor from a digit count (0..16) to the value the networks read.
 pub const SCALE: f64 = 1.0 / 16.0;

@@ -1,4 +1,6 @@
-//! Datasets: one in-memory form for every source, and the `--data SPEC` parser.
+//! `dl2pa-data`: DL2PA's datasets — one in-memory form for every source, the `--data SPEC`
+//! parser, and one reader per file format. No burn: the readers are fuzzed on their own
+//! (`fuzz/`), and the trainer (`dl2pa`) uses them as its `data` module.
 //!
 //! | spec | source |
 //! |---|---|
@@ -16,26 +18,29 @@
 //! in its [`InputSchema`]. Sets without a test split get a stratified, seeded one
 //! (`--test-fraction`, `--split-seed`).
 
+#![deny(missing_docs)]
+
 pub mod augment;
-mod cifar;
+pub mod cifar;
 pub mod csv;
 mod digits;
 pub mod entries;
+pub mod error;
 mod folder;
 pub mod gz;
 pub mod idx;
 pub mod image;
 pub mod longtail;
+pub mod npy;
 mod schema;
 pub mod split;
 pub mod standardise;
 pub mod synthetic;
 
+pub use error::{Error, Result};
 pub use schema::{InputSchema, Inputs};
 
 use std::path::{Path, PathBuf};
-
-use crate::error::{Error, Result};
 
 /// Default location of Fashion-MNIST (`apt-get install dataset-fashion-mnist`).
 pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
