@@ -105,7 +105,7 @@ impl Trained {
     /// The finished run in `dir`, or `None` if it has not finished.
     ///
     /// # Errors
-    /// [`Error::Format`] for a corrupt `metrics.json`.
+    /// [`Error::Format`](crate::data::Error::Format) for a corrupt `metrics.json`.
     fn read(dir: RunDir) -> Result<Option<Self>> {
         if !dir.file("metrics.json").exists() {
             return Ok(None);

@@ -68,7 +68,7 @@ impl DatasetInfo {
     /// Whether this build can use the run described by the file at `path`.
     ///
     /// # Errors
-    /// [`Error::Format`] naming the file and the version that wrote it for a newer format, and
+    /// [`Error::Format`](crate::data::Error::Format) naming the file and the version that wrote it for a newer format, and
     /// for a format-1 CSV run (its file did not record the column layout prediction needs).
     pub fn check_format(&self, path: &Path) -> Result<()> {
         if self.run_format > RUN_FORMAT {

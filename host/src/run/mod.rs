@@ -59,7 +59,7 @@ impl RunDir {
     /// Creates the directory (and its parents).
     ///
     /// # Errors
-    /// [`Error::Io`] naming it.
+    /// [`Error::Io`](crate::data::Error::Io) naming it.
     pub fn create(&self) -> Result<()> {
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))
     }
@@ -69,7 +69,7 @@ impl RunDir {
     /// the returned guard is dropped or the process ends, however it ends.
     ///
     /// # Errors
-    /// [`Error::Format`] naming the run if another process holds the lock; [`Error::Io`] if
+    /// [`Error::Format`](crate::data::Error::Format) naming the run if another process holds the lock; [`Error::Io`](crate::data::Error::Io) if
     /// the lock file cannot be opened.
     pub fn lock(&self) -> Result<RunLock> {
         use std::io::{Read, Seek, Write};
@@ -134,7 +134,7 @@ impl RunDir {
     /// `config.toml`.
     ///
     /// # Errors
-    /// [`Error::Io`]; [`Error::Format`] naming the file and the bad key.
+    /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) naming the file and the bad key.
     pub fn config(&self) -> Result<TrainConfig> {
         TrainConfig::from_file(&self.file("config.toml"))
     }
@@ -142,7 +142,7 @@ impl RunDir {
     /// Writes `config.toml`.
     ///
     /// # Errors
-    /// [`Error::Io`] naming it.
+    /// [`Error::Io`](crate::data::Error::Io) naming it.
     pub fn write_config(&self, cfg: &TrainConfig) -> Result<()> {
         write_atomic(&self.file("config.toml"), cfg.to_toml().as_bytes())
     }
@@ -150,7 +150,7 @@ impl RunDir {
     /// `dataset.json`, checked to be a run format this build reads.
     ///
     /// # Errors
-    /// [`Error::Io`]; [`Error::Format`] for a corrupt file or one written by a version whose
+    /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) for a corrupt file or one written by a version whose
     /// runs this build cannot use (the message names that version).
     pub fn info(&self) -> Result<DatasetInfo> {
         let path = self.file("dataset.json");
@@ -170,7 +170,7 @@ impl RunDir {
     /// Writes `dataset.json`.
     ///
     /// # Errors
-    /// [`Error::Io`] naming it.
+    /// [`Error::Io`](crate::data::Error::Io) naming it.
     pub fn write_info(&self, info: &DatasetInfo) -> Result<()> {
         write_json(&self.file("dataset.json"), info)
     }
@@ -180,7 +180,7 @@ impl RunDir {
     /// run continues exactly).
     ///
     /// # Errors
-    /// [`Error::Format`] naming the file if it is not `M × dim` finite rows of unit length.
+    /// [`Error::Format`](crate::data::Error::Format) naming the file if it is not `M × dim` finite rows of unit length.
     pub fn prototypes(&self, dim: usize) -> Result<Option<(Vec<f32>, usize)>> {
         let path = self.file("prototypes.npy");
         if !path.exists() {
@@ -209,7 +209,7 @@ impl RunDir {
     /// Writes `prototypes.npy` (`m × d`).
     ///
     /// # Errors
-    /// [`Error::Io`] naming it.
+    /// [`Error::Io`](crate::data::Error::Io) naming it.
     pub fn write_prototypes(&self, p: &[f32], m: usize, d: usize) -> Result<()> {
         crate::io::write_npy(&self.file("prototypes.npy"), p, m, d)
     }
@@ -217,7 +217,7 @@ impl RunDir {
     /// `state.json`: the last committed checkpoint's state.
     ///
     /// # Errors
-    /// [`Error::Io`] (no checkpoint yet); [`Error::Format`] for a corrupt file.
+    /// [`Error::Io`](crate::data::Error::Io) (no checkpoint yet); [`Error::Format`](crate::data::Error::Format) for a corrupt file.
     pub fn state(&self) -> Result<State> {
         read_json(&self.file("state.json"))
     }
@@ -225,7 +225,7 @@ impl RunDir {
     /// `metrics.json`.
     ///
     /// # Errors
-    /// [`Error::Io`]; [`Error::Format`] for a corrupt file or a missing key.
+    /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) for a corrupt file or a missing key.
     pub fn metrics(&self) -> Result<Metrics> {
         read_json(&self.file("metrics.json"))
     }
@@ -233,7 +233,7 @@ impl RunDir {
     /// Writes `metrics.json`.
     ///
     /// # Errors
-    /// [`Error::Io`] naming it.
+    /// [`Error::Io`](crate::data::Error::Io) naming it.
     pub fn write_metrics(&self, m: &Metrics) -> Result<()> {
         write_json(&self.file("metrics.json"), m)
     }
@@ -241,7 +241,7 @@ impl RunDir {
     /// `calibration.json`, or `None` if the run has none.
     ///
     /// # Errors
-    /// [`Error::Format`] for a corrupt file.
+    /// [`Error::Format`](crate::data::Error::Format) for a corrupt file.
     pub fn calibration(&self) -> Result<Option<Calibration>> {
         let path = self.file("calibration.json");
         if path.exists() {
@@ -254,7 +254,7 @@ impl RunDir {
     /// Writes `calibration.json`.
     ///
     /// # Errors
-    /// [`Error::Io`] naming it.
+    /// [`Error::Io`](crate::data::Error::Io) naming it.
     pub fn write_calibration(&self, c: &Calibration) -> Result<()> {
         write_json(&self.file("calibration.json"), c)
     }

@@ -45,7 +45,7 @@ impl Trainer {
     /// A fresh run, or the last checkpoint of `run` when resuming.
     ///
     /// # Errors
-    /// [`Error::Io`] or [`Error::Format`] for a checkpoint that cannot be loaded.
+    /// [`Error::Io`](crate::data::Error::Io) or [`Error::Format`](crate::data::Error::Format) for a checkpoint that cannot be loaded.
     pub fn new(
         cfg: &TrainConfig,
         setup: &Setup,
@@ -179,7 +179,7 @@ impl Trainer {
     /// Commits an epoch: state, checkpoint, `metrics.json`.
     ///
     /// # Errors
-    /// [`Error::Io`] naming a file that cannot be written.
+    /// [`Error::Io`](crate::data::Error::Io) naming a file that cannot be written.
     pub fn commit(&mut self, record: EpochRecord, setup: &Setup) -> Result<()> {
         self.state.epochs_done = record.epoch;
         self.state.train_seconds += record.train_seconds;
