@@ -26,13 +26,28 @@ pub enum Variant {
 
 fn read_records(path: &Path, variant: Variant, split: &mut Split) -> Result<()> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    decode_records(path, &bytes, variant, split)
+}
+
+/// Appends the records of one binary CIFAR file (`bytes`; `path` names it in errors) to
+/// `split`: labels as class indices, pixels as `p / 255`, channel-major.
+///
+/// # Errors
+/// [`Error::Format`] if the length is not a positive multiple of the record size or a label is
+/// out of range; nothing is appended then.
+pub fn decode_records(
+    path: &Path,
+    bytes: &[u8],
+    variant: Variant,
+    split: &mut Split,
+) -> Result<()> {
     let (label_bytes, classes) = match variant {
         Variant::Ten => (1, 10),
         Variant::Hundred => (2, 100),
         Variant::HundredCoarse => (2, 20),
     };
     let rec = label_bytes + PIXELS;
-    if bytes.is_empty() || bytes.len() % rec != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(rec) {
         return Err(Error::format(
             path,
             format!(
@@ -41,19 +56,25 @@ fn read_records(path: &Path, variant: Variant, split: &mut Split) -> Result<()> 
             ),
         ));
     }
-    for (i, r) in bytes.chunks_exact(rec).enumerate() {
-        let label = match variant {
-            Variant::Ten => r[0],
-            Variant::Hundred => r[1],
-            Variant::HundredCoarse => r[0],
-        };
-        if usize::from(label) >= classes {
-            return Err(Error::format(
-                path,
-                format!("record {i}: label {label} out of range: expected 0..{classes}"),
-            ));
-        }
-        split.y.push(u32::from(label));
+    let label = |r: &[u8]| match variant {
+        Variant::Ten | Variant::HundredCoarse => r[0],
+        Variant::Hundred => r[1],
+    };
+    if let Some((i, r)) = bytes
+        .chunks_exact(rec)
+        .enumerate()
+        .find(|(_, r)| usize::from(label(r)) >= classes)
+    {
+        return Err(Error::format(
+            path,
+            format!(
+                "record {i}: label {} out of range: expected 0..{classes}",
+                label(r)
+            ),
+        ));
+    }
+    for r in bytes.chunks_exact(rec) {
+        split.y.push(u32::from(label(r)));
         split.x.extend(r[label_bytes..].iter().map(|&p| pixel(p)));
     }
     Ok(())

@@ -262,11 +262,11 @@ pub fn read_inputs(
 ) -> Result<(Vec<String>, Vec<f32>)> {
     let rows = rows(file, bytes)?;
     let columns = header_columns(file, &rows[0], layout)?;
-    let body = match columns {
-        Columns::Named { .. } => &rows[1..],
-        Columns::Positional if looks_like_header(&rows[0].fields, layout) => &rows[1..],
-        Columns::Positional => &rows[..],
-    };
+    let first: Vec<&str> = rows[0].fields.iter().map(str::trim).collect();
+    let header = matches!(columns, Columns::Named { .. })
+        || (!layout.columns.is_empty() && first == layout.columns)
+        || looks_like_header(&rows[0].fields, layout);
+    let body = if header { &rows[1..] } else { &rows[..] };
     let (mut names, mut x) = (Vec::with_capacity(body.len()), Vec::new());
     for row in body {
         push_row(file, row, &columns, layout, &mut x)?;
@@ -333,10 +333,14 @@ fn looks_like_header(first: &csv::StringRecord, layout: &TableLayout) -> bool {
 /// and the training file have one, else by position. Every column of a named header must be a
 /// feature or the label of the training file, and every feature must be there.
 fn header_columns(file: &Path, first: &Row, layout: &TableLayout) -> Result<Columns> {
-    if layout.columns.is_empty() || !looks_like_header(&first.fields, layout) {
+    let fields: Vec<&str> = first.fields.iter().map(str::trim).collect();
+    if layout.columns.is_empty() || fields == layout.columns {
+        // No names to match, or the training file's own header: by position.
         return Ok(Columns::Positional);
     }
-    let fields: Vec<&str> = first.fields.iter().map(str::trim).collect();
+    if !looks_like_header(&first.fields, layout) {
+        return Ok(Columns::Positional);
+    }
     let label = layout.columns[layout.label].as_str();
     if let Some(unknown) = fields
         .iter()

@@ -26,6 +26,106 @@ pub fn to_bytes(data: &[f32], rows: usize, cols: usize) -> Vec<u8> {
     buf
 }
 
+/// The header's declared length must fit in the file before npyz allocates it (a 45-byte file
+/// declaring a 3 GB header made it allocate 3 GB; found by the `npy` fuzz target), and the header
+/// must be a plain dict (see [`plain_dict`]).
+fn check_header_length(path: &Path, bytes: &[u8]) -> Result<()> {
+    // `\x93NUMPY`, major, minor, then the header length: u16 (version 1) or u32 (2, 3), LE.
+    let declared = match (bytes.get(..6), bytes.get(6)) {
+        (Some(b"\x93NUMPY"), Some(1)) => bytes
+            .get(8..10)
+            .map(|l| (10, usize::from(u16::from_le_bytes([l[0], l[1]])))),
+        (Some(b"\x93NUMPY"), Some(2 | 3)) => bytes
+            .get(8..12)
+            .map(|l| (12, u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize)),
+        _ => return Ok(()), // not a .npy header at all: npyz says so
+    };
+    let Some((start, len)) = declared.filter(|&(s, l)| s + l <= bytes.len()) else {
+        return Err(Error::format(
+            path,
+            format!(
+                "the .npy header does not fit in the {}-byte file (truncated?)",
+                bytes.len()
+            ),
+        ));
+    };
+    if !plain_dict(&bytes[start..start + len]) {
+        return Err(Error::format(
+            path,
+            "the .npy header is not a plain dict of descr, fortran_order and shape",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a header is shaped like what numpy writes — `{'descr': '<f4', 'fortran_order':
+/// False, 'shape': (3, 4), }`: a flat dict of quoted keys whose values are a short quoted type
+/// string, `True`/`False`, or a tuple of integers of at most 20 digits. npyz parses headers as
+/// Python literals with a parser that backtracks exponentially on nested brackets and long digit
+/// runs (a 164-byte header took over 5 s; found by the `npy` fuzz target), so anything else is
+/// refused before it gets there. One pass over the header.
+fn plain_dict(header: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(header) else {
+        return false;
+    };
+    let Some(mut rest) = text
+        .trim()
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+    else {
+        return false;
+    };
+    rest = rest.trim_start();
+    while !rest.is_empty() {
+        let Some((key, after)) = quoted(rest) else {
+            return false;
+        };
+        if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return false;
+        }
+        let Some(value) = after.trim_start().strip_prefix(':') else {
+            return false;
+        };
+        let Some(after) = plain_value(value.trim_start()) else {
+            return false;
+        };
+        rest = match after.trim_start().strip_prefix(',') {
+            Some(r) => r.trim_start(),
+            None if after.trim().is_empty() => "",
+            None => return false,
+        };
+    }
+    true
+}
+
+/// `'text'` at the start of `s`: the text and what follows.
+fn quoted(s: &str) -> Option<(&str, &str)> {
+    let r = s.strip_prefix('\'')?;
+    let end = r.find('\'')?;
+    Some((&r[..end], &r[end + 1..]))
+}
+
+/// A type string, `True`/`False` or a tuple of integers at the start of `s`: what follows it.
+fn plain_value(s: &str) -> Option<&str> {
+    if let Some((descr, after)) = quoted(s) {
+        let ok = descr.len() <= 16
+            && descr
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"<>|=".contains(&b));
+        return ok.then_some(after);
+    }
+    if let Some(after) = s.strip_prefix("True").or_else(|| s.strip_prefix("False")) {
+        return Some(after);
+    }
+    let r = s.strip_prefix('(')?;
+    let end = r.find(')')?;
+    let ints = r[..end]
+        .split(',')
+        .map(str::trim)
+        .all(|t| t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()));
+    ints.then_some(&r[end + 1..])
+}
+
 /// Reads a 2-D `.npy` array of `f32` or `f64` (either byte order, C or Fortran order) as a
 /// row-major `f32` matrix: `(data, rows, cols)`.
 ///
@@ -43,6 +143,7 @@ pub fn read(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
 /// [`Error::Format`] for a bad header, a shape that is not 2-D or does not fit the file, a
 /// dtype other than float32/float64, or truncated data.
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Vec<f32>, usize, usize)> {
+    check_header_length(path, bytes)?;
     let file = npyz::NpyFile::new(bytes)
         .map_err(|e| Error::format(path, format!("not a .npy file: {e}")))?;
     let shape = file.shape().to_vec();
@@ -100,4 +201,39 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Vec<f32>, usize, usize)> {
             .collect(),
     };
     Ok((data, rows, cols))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_longer_than_the_file_is_refused_before_allocating() {
+        let mut b = b"\x93NUMPY\x02\x00".to_vec();
+        b.extend_from_slice(&0xc100_0000u32.to_le_bytes());
+        b.extend_from_slice(b"{'descr'");
+        let err = decode(Path::new("p.npy"), &b).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "p.npy: the .npy header does not fit in the 20-byte file (truncated?)"
+        );
+        let (v, r, c) = decode(Path::new("ok.npy"), &to_bytes(&[1.0, 2.0], 1, 2)).unwrap();
+        assert_eq!((v, r, c), (vec![1.0, 2.0], 1, 2));
+    }
+
+    /// The header that made npyz's parser run for seconds is refused before it is parsed.
+    #[test]
+    fn a_nested_header_is_refused_before_parsing() {
+        let dict = format!(
+            "{{'deU\0\0\0\0\0\0order': False, {}{}1jr': False,{}'",
+            "{".repeat(20),
+            "0".repeat(50),
+            "0".repeat(34)
+        );
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        b.extend_from_slice(dict.as_bytes());
+        let err = decode(Path::new("slow.npy"), &b).unwrap_err().to_string();
+        assert!(err.contains("not a plain dict"), "{err}");
+    }
 }

@@ -40,7 +40,69 @@ pub struct Inputs {
     pub x: Vec<f32>,
 }
 
+/// Most values one input may have (a 4096 × 4096 RGB image is 50 M).
+pub const MAX_FEATURES: usize = 1 << 26;
+
 impl InputSchema {
+    /// Checks a schema read from a file before anything uses it: at least two classes, a
+    /// shape of at most [`MAX_FEATURES`] values, one finite `(mean, std > 0)` per channel, a
+    /// finite positive raw scale, and a table layout that fits the shape.
+    ///
+    /// # Errors
+    /// What is wrong, as a message for the file's error.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let s = self.shape;
+        let features = s
+            .channels
+            .checked_mul(s.height)
+            .and_then(|v| v.checked_mul(s.width))
+            .filter(|&f| (1..=MAX_FEATURES).contains(&f))
+            .ok_or_else(|| {
+                format!(
+                    "shape {}x{}x{}: expected 1..={MAX_FEATURES} values per input",
+                    s.channels, s.height, s.width
+                )
+            })?;
+        if self.classes.len() < 2 {
+            return Err(format!(
+                "{} class(es): expected at least 2",
+                self.classes.len()
+            ));
+        }
+        let stats_ok = self.standardisation.len() == s.channels
+            && self
+                .standardisation
+                .iter()
+                .all(|&(m, d)| m.is_finite() && d.is_finite() && d > 0.0);
+        if !stats_ok {
+            return Err(format!(
+                "standardisation: expected {} finite (mean, std > 0) pairs, one per channel",
+                s.channels
+            ));
+        }
+        if !(self.raw_scale.is_finite() && self.raw_scale > 0.0) {
+            return Err(format!(
+                "raw scale {}: expected a finite positive number",
+                self.raw_scale
+            ));
+        }
+        if let Some(t) = &self.table {
+            let fits = t.width == features + 1
+                && t.label < t.width
+                && (t.columns.is_empty() || t.columns.len() == t.width);
+            if !fits {
+                return Err(format!(
+                    "table layout of {} columns (label {}, {} names): expected {} columns, the label among them, and a name for each or none",
+                    t.width,
+                    t.label,
+                    t.columns.len(),
+                    features + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Values per input.
     pub fn features(&self) -> usize {
         self.shape.features()

@@ -65,12 +65,18 @@ impl DatasetInfo {
         }
     }
 
-    /// Whether this build can use the run described by the file at `path`.
+    /// Whether this build can use the run described by the file at `path`: a schema that holds
+    /// together (see [`InputSchema::check`](crate::data::InputSchema::check)) and a run format
+    /// it reads.
     ///
     /// # Errors
-    /// [`Error::Format`](crate::data::Error::Format) naming the file and the version that wrote it for a newer format, and
-    /// for a format-1 CSV run (its file did not record the column layout prediction needs).
+    /// [`Error::Format`](crate::data::Error::Format) naming the file: what is wrong with the
+    /// schema, or the version that wrote a newer format or a format-1 CSV run (its file did not
+    /// record the column layout prediction needs).
     pub fn check_format(&self, path: &Path) -> Result<()> {
+        self.schema
+            .check()
+            .map_err(|msg| Error::format(path, msg))?;
         if self.run_format > RUN_FORMAT {
             return Err(Error::format(
                 path,

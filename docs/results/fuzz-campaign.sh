@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The fuzz campaign of README ("Fuzzing"): every cargo-fuzz target for RUNS executions (default
+# 10 million), one after another, from its corpus and seeds. Writes docs/results/fuzz-campaign.md
+# with the command, the version, the date, the CPU and, per target, executions, seconds,
+# coverage (edges, features), corpus size and crashes. Needs nightly and cargo-fuzz (.ci/run
+# installs both). Usage: bash docs/results/fuzz-campaign.sh [RUNS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/../../fuzz"
+RUNS="${1:-10000000}"; shift || true
+TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || mapfile -t TARGETS < <(cargo +nightly fuzz list)
+OUT=../docs/results/fuzz-campaign.md
+TD="${CARGO_TARGET_DIR_FUZZ:-$HOME/.cache/dl2pa-fuzz-target}"
+{
+  echo "# Fuzz campaign"
+  echo
+  echo "- command: \`bash docs/results/fuzz-campaign.sh $RUNS${TARGETS:+ ${TARGETS[*]}}\`"
+  echo "- dl2pa $(grep -m1 '^version' ../Cargo.toml | cut -d'"' -f2), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d), $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(cargo +nightly --version)"
+  echo
+  echo "| target | executions | seconds | exec/s | coverage (edges) | features | corpus | crashes |"
+  echo "|---|---|---|---|---|---|---|---|"
+} > "$OUT.tmp"
+for t in "${TARGETS[@]}"; do
+  mkdir -p "corpus/$t"
+  dirs=("corpus/$t"); [ -d "seeds/$t" ] && dirs+=("seeds/$t")
+  log="$(mktemp)"
+  start=$(date +%s)
+  crashes=0
+  cargo +nightly fuzz run "$t" "${dirs[@]}" --target-dir "$TD" -- -runs="$RUNS" -timeout=10 -print_final_stats=1 >"$log" 2>&1 || crashes=1
+  secs=$(( $(date +%s) - start ))
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+  ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+  corp=$(grep -oE 'corp: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+  echo "| $t | ${runs:-?} | $secs | $(( ${runs:-0} / (secs > 0 ? secs : 1) )) | ${cov:-?} | ${ft:-?} | ${corp:-?} | $crashes |" >> "$OUT.tmp"
+  echo "$t: ${runs:-?} runs in $secs s, crashes $crashes" >&2
+  if [ "$crashes" != 0 ]; then tail -n 40 "$log" >&2; fi
+  rm -f "$log"
+done
+mv "$OUT.tmp" "$OUT"
+cat "$OUT"

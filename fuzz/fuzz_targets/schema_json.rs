@@ -1,0 +1,26 @@
+//! The input schema of a run (`dataset.json`), as a corrupted file would hold it: a schema that
+//! deserialises either fails `check` with a message or reads a CSV input and standardises it
+//! without panicking, giving `features` finite-or-not values per row — never an index out of
+//! bounds or an overflow.
+#![no_main]
+
+use dl2pa_data::InputSchema;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(schema) = serde_json::from_slice::<InputSchema>(data) else { return };
+    if schema.check().is_err() {
+        return;
+    }
+    let f = schema.features();
+    let dir = std::env::temp_dir().join(format!("dl2pa-fuzz-schema-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("in.csv");
+    let layout = schema.table_layout();
+    let row: Vec<String> = (0..layout.width).map(|j| (j % 7).to_string()).collect();
+    let _ = std::fs::write(&file, format!("{}\n", row.join(",")));
+    if let Ok(mut inputs) = schema.read(&file) {
+        assert_eq!(inputs.x.len(), inputs.names.len() * f);
+        schema.standardise(&mut inputs.x);
+    }
+});
