@@ -38,7 +38,7 @@ pub mod standardise;
 pub mod synthetic;
 
 pub use error::{Error, Result};
-pub use schema::{InputSchema, Inputs};
+pub use schema::{InputSchema, Inputs, MAX_FEATURES};
 
 use std::path::{Path, PathBuf};
 

@@ -80,7 +80,14 @@ fn runs_of_other_formats_load_or_name_the_version_that_wrote_them() {
         f(&mut v);
         std::fs::write(&info_path, serde_json::to_vec(&v).unwrap()).unwrap();
     };
-    // Format 1 (dl2pa 0.1): no version fields, no table layout.
+    // Format 1 (dl2pa 0.1): no version fields, no table layout, no checksums in state.json.
+    let state_path = run.join("state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state_path).unwrap()).unwrap();
+    let fields = state.as_object_mut().unwrap();
+    fields.remove("checkpoint");
+    fields.remove("crc32");
+    std::fs::write(&state_path, serde_json::to_vec(&state).unwrap()).unwrap();
     rewrite(&|v| {
         v.remove("run_format");
         v.remove("dl2pa_version");

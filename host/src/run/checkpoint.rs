@@ -1,7 +1,8 @@
 //! Checkpoints: written so that a killed run always finds a complete one.
 //!
 //! Each epoch writes `ckpt/epoch-NNNN.model.bpk` and `ckpt/epoch-NNNN.optim.bpk` (burnpack), then
-//! `state.json` atomically (the commit point, naming that epoch), then deletes older epochs.
+//! `state.json` atomically (the commit point, naming that epoch and the CRC-32 of both files),
+//! then deletes older epochs. Loading checks the CRCs: a corrupted file is an error.
 
 use std::path::PathBuf;
 
@@ -9,7 +10,9 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Bytes;
 
-use super::{RunDir, State};
+use dl2pa_core::format::crc32;
+
+use super::{Checksums, RunDir, State};
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
 use crate::model::Network;
@@ -38,7 +41,14 @@ pub fn save(run: &RunDir, network: &Network, optim: &ModuleOptimizer, state: &St
         .map_err(|e| Error::format(&op, e.to_string()))?;
     write_atomic(&op, &obytes)?;
     let sp = run.file("state.json");
-    let json = serde_json::to_vec_pretty(state).map_err(|e| Error::format(&sp, e.to_string()))?;
+    let file_crc = |name: &str| std::fs::read(run.file(name)).ok().map(|b| crc32(&b));
+    let sealed = state.sealed(Checksums {
+        model: crc32(&mbytes),
+        optim: crc32(&obytes),
+        prototypes: file_crc("prototypes.npy"),
+        dataset: file_crc("dataset.json"),
+    });
+    let json = serde_json::to_vec_pretty(&sealed).map_err(|e| Error::format(&sp, e.to_string()))?;
     write_atomic(&sp, &json)?;
     // The commit point has passed: older epochs are no longer needed.
     if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -61,6 +71,7 @@ pub fn load_network(run: &RunDir, network: Network) -> Result<(Network, State)> 
     let state = run.state()?;
     let (mp, _) = files(run, state.epochs_done);
     let mbytes = std::fs::read(&mp).map_err(|e| Error::io(&mp, e))?;
+    verify(&mp, &mbytes, state.checkpoint.map(|c| c.model))?;
     let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(mbytes))
         .map_err(|e| Error::format(&mp, e.to_string()))?;
     let network = network
@@ -81,8 +92,21 @@ pub fn load(
     let (network, state) = load_network(run, network)?;
     let (_, op) = files(run, state.epochs_done);
     let obytes = std::fs::read(&op).map_err(|e| Error::io(&op, e))?;
+    verify(&op, &obytes, state.checkpoint.map(|c| c.optim))?;
     let optim = optim
         .from_bytes(Bytes::from_bytes_vec(obytes))
         .map_err(|e| Error::format(&op, e.to_string()))?;
     Ok((network, optim, state))
+}
+
+/// A file of the run must have the CRC-32 `state.json` recorded for it (none recorded: run
+/// format 1, or no checkpoint yet).
+pub fn verify(path: &std::path::Path, bytes: &[u8], expected: Option<u32>) -> Result<()> {
+    match expected {
+        Some(c) if crc32(bytes) != c => Err(Error::format(
+            path,
+            "checksum does not match state.json: the file is corrupted (train the run again, or restore it)",
+        )),
+        _ => Ok(()),
+    }
 }

@@ -74,9 +74,28 @@ impl DatasetInfo {
     /// schema, or the version that wrote a newer format or a format-1 CSV run (its file did not
     /// record the column layout prediction needs).
     pub fn check_format(&self, path: &Path) -> Result<()> {
+        self.check_version(path)?;
         self.schema
             .check()
             .map_err(|msg| Error::format(path, msg))?;
+        if self.run_format < 2 && self.dataset.starts_with("csv:") {
+            return Err(Error::format(
+                path,
+                format!(
+                    "written by {}, which did not record the CSV column layout: train the run again with this version",
+                    self.writer()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether this build reads the run format.
+    ///
+    /// # Errors
+    /// [`Error::Format`](crate::data::Error::Format) naming the file and the version that wrote
+    /// a newer format.
+    pub fn check_version(&self, path: &Path) -> Result<()> {
         if self.run_format > RUN_FORMAT {
             return Err(Error::format(
                 path,
@@ -84,15 +103,6 @@ impl DatasetInfo {
                     "written by {}: this build ({}) reads run formats 1..={RUN_FORMAT}; use a newer dl2pa",
                     self.writer(),
                     env!("CARGO_PKG_VERSION")
-                ),
-            ));
-        }
-        if self.run_format < 2 && self.dataset.starts_with("csv:") {
-            return Err(Error::format(
-                path,
-                format!(
-                    "written by {}, which did not record the CSV column layout: train the run again with this version",
-                    self.writer()
                 ),
             ));
         }

@@ -22,7 +22,7 @@ mod state;
 pub use calibration::Calibration;
 pub use info::{DatasetInfo, RUN_FORMAT};
 pub use metrics::{DatasetCounts, Metrics, Summary};
-pub use state::{EpochRecord, State};
+pub use state::{Checksums, EpochRecord, State};
 
 use std::path::{Path, PathBuf};
 
@@ -147,16 +147,30 @@ impl RunDir {
         write_atomic(&self.file("config.toml"), cfg.to_toml().as_bytes())
     }
 
-    /// `dataset.json`, checked to be a run format this build reads.
+    /// `dataset.json`, checked against the checksum the last checkpoint recorded and to be a
+    /// run format this build reads.
     ///
     /// # Errors
     /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) for a corrupt file or one written by a version whose
     /// runs this build cannot use (the message names that version).
     pub fn info(&self) -> Result<DatasetInfo> {
         let path = self.file("dataset.json");
-        let info: DatasetInfo = read_json(&path)?;
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let info: DatasetInfo =
+            serde_json::from_slice(&bytes).map_err(|e| Error::format(&path, e.to_string()))?;
+        // A newer format is named first: its checksums need not follow this build's rules.
+        info.check_version(&path)?;
+        checkpoint::verify(&path, &bytes, self.recorded(|c| c.dataset)?)?;
         info.check_format(&path)?;
         Ok(info)
+    }
+
+    /// A checksum the last checkpoint recorded, if there is a checkpoint and it recorded one.
+    fn recorded(&self, which: impl Fn(&Checksums) -> Option<u32>) -> Result<Option<u32>> {
+        if !self.has_state() {
+            return Ok(None);
+        }
+        Ok(self.state()?.checkpoint.as_ref().and_then(which))
     }
 
     /// The input schema from `dataset.json`.
@@ -186,7 +200,9 @@ impl RunDir {
         if !path.exists() {
             return Ok(None);
         }
-        let (p, m, d) = crate::io::read_npy(&path)?;
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        checkpoint::verify(&path, &bytes, self.recorded(|c| c.prototypes)?)?;
+        let (p, m, d) = crate::data::npy::decode(&path, &bytes)?;
         if d != dim || m < 2 {
             return Err(Error::format(
                 &path,
@@ -214,12 +230,20 @@ impl RunDir {
         crate::io::write_npy(&self.file("prototypes.npy"), p, m, d)
     }
 
-    /// `state.json`: the last committed checkpoint's state.
+    /// `state.json`: the last committed checkpoint's state, its checksum verified.
     ///
     /// # Errors
-    /// [`Error::Io`](crate::data::Error::Io) (no checkpoint yet); [`Error::Format`](crate::data::Error::Format) for a corrupt file.
+    /// [`Error::Io`](crate::data::Error::Io) (no checkpoint yet); [`Error::Format`](crate::data::Error::Format) for a file that is not a state or whose checksum does not match.
     pub fn state(&self) -> Result<State> {
-        read_json(&self.file("state.json"))
+        let path = self.file("state.json");
+        let state: State = read_json(&path)?;
+        if !state.intact() {
+            return Err(Error::format(
+                &path,
+                "checksum does not match the contents: the file was changed or corrupted (train the run again, or restore the file)",
+            ));
+        }
+        Ok(state)
     }
 
     /// `metrics.json`.

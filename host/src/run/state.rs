@@ -1,5 +1,7 @@
 //! `state.json`: everything besides the weights needed to continue a run exactly. Written
-//! after the checkpoint files of its epoch, it is the commit point.
+//! after the checkpoint files of its epoch, it is the commit point. It carries the CRC-32 of
+//! those files and of its own contents, so a corrupted checkpoint or state is an error, never a
+//! silently different model.
 
 use serde::{Deserialize, Serialize};
 
@@ -41,12 +43,52 @@ pub struct State {
     pub iteration: usize,
     /// σ, class → prototype (empty for `psc`).
     pub sigma: Vec<u32>,
-    /// Class means (the EMA of normalised features), `K × d`.
+    /// Class means (the EMA of normalised features), `K × d`; written as f64 so that every
+    /// value reads back bit for bit.
+    #[serde(with = "f32_as_f64")]
     pub ema: Vec<f32>,
     /// Per-epoch records so far.
     pub history: Vec<EpochRecord>,
     /// Training seconds so far (all epochs).
     pub train_seconds: f64,
+    /// CRC-32 of the checkpoint files of `epochs_done` (absent before run format 2).
+    #[serde(default)]
+    pub checkpoint: Option<Checksums>,
+    /// CRC-32 of this file's contents (compact JSON without this field); absent before run
+    /// format 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crc32: Option<u32>,
+}
+
+/// CRC-32 (ISO-HDLC) of the files that make up the model at a checkpoint.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Checksums {
+    /// `ckpt/epoch-NNNN.model.bpk`.
+    pub model: u32,
+    /// `ckpt/epoch-NNNN.optim.bpk`.
+    pub optim: u32,
+    /// `prototypes.npy` (none for `psc`).
+    #[serde(default)]
+    pub prototypes: Option<u32>,
+    /// `dataset.json` (the input schema).
+    #[serde(default)]
+    pub dataset: Option<u32>,
+}
+
+/// Serialises `f32`s as `f64`s: every f32 is an f64, printed and parsed exactly (a direct f32
+/// round trip through decimal text could in principle round twice).
+mod f32_as_f64 {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        let wide: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
+        wide.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        let wide = Vec::<f64>::deserialize(d)?;
+        Ok(wide.into_iter().map(|x| x as f32).collect())
+    }
 }
 
 impl State {
@@ -59,7 +101,30 @@ impl State {
             ema: vec![0.0; classes * dim],
             history: Vec::new(),
             train_seconds: 0.0,
+            checkpoint: None,
+            crc32: None,
         }
+    }
+
+    /// The CRC-32 of the contents (compact JSON without `crc32`).
+    fn contents_crc(&self) -> u32 {
+        let mut unsealed = self.clone();
+        unsealed.crc32 = None;
+        dl2pa_core::format::crc32(&serde_json::to_vec(&unsealed).unwrap_or_default())
+    }
+
+    /// This state with the checksums of its checkpoint files and of itself, ready to write.
+    pub fn sealed(&self, checkpoint: Checksums) -> Self {
+        let mut s = self.clone();
+        s.checkpoint = Some(checkpoint);
+        s.crc32 = Some(s.contents_crc());
+        s
+    }
+
+    /// Whether the contents match the stored CRC (a state without one, from run format 1, is
+    /// taken as it is).
+    pub fn intact(&self) -> bool {
+        self.crc32.is_none_or(|c| c == self.contents_crc())
     }
 
     /// Labels moved over all assignment updates so far.
