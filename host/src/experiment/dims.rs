@@ -8,7 +8,7 @@ use burn::prelude::Device;
 use serde::Serialize;
 
 use super::plots::{self, Series};
-use super::{ExperimentConfig, Trained, mean_spread, run_one, write};
+use super::{ExperimentConfig, Trained, mean_spread, run_one, write, write_table};
 use crate::data::{self, DataSpec};
 use crate::error::{Error, Result};
 use crate::inference::Classifier;
@@ -55,7 +55,7 @@ pub(super) fn run(
         md.push_str(&assignment_table(&grid, &ds));
     }
     let path = cfg.out.join(stem);
-    write(&path.with_extension("md"), &md)?;
+    write_table(&path.with_extension("md"), &md)?;
     let rows: Vec<Row> = grid
         .iter()
         .map(|((m, d), runs)| Row {

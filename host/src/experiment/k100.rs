@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use burn::prelude::Device;
 
-use super::{ExperimentConfig, Trained, mean_spread, run_one, write};
+use super::{ExperimentConfig, Trained, mean_spread, run_one, write_table};
 use crate::error::{Error, Result};
 use crate::train::assignment::class_rows;
 use crate::train::config::Method;
@@ -51,7 +51,7 @@ pub(super) fn run(
             mean_spread(&grp[&Method::Fixed]).0
         );
     }
-    write(&cfg.out.join("k100.md"), &md)?;
+    write_table(&cfg.out.join("k100.md"), &md)?;
     log(&format!("wrote {}", cfg.out.join("k100.md").display()));
     Ok(())
 }

@@ -8,6 +8,7 @@ mod dims;
 mod k100;
 pub mod plots;
 mod protos;
+mod provenance;
 mod solver;
 
 use std::path::{Path, PathBuf};
@@ -89,6 +90,11 @@ pub fn run(cfg: &ExperimentConfig, device: &Device, log: &mut dyn FnMut(&str)) -
 /// Writes a text result atomically.
 fn write(path: &Path, text: &str) -> Result<()> {
     crate::io::write_atomic(path, text.as_bytes())
+}
+
+/// Writes a Markdown table atomically, after the line that says what made it.
+fn write_table(path: &Path, md: &str) -> Result<()> {
+    write(path, &format!("{}{md}", provenance::line()))
 }
 
 /// One finished training run of an experiment.

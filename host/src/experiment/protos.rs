@@ -10,7 +10,7 @@ use burn::prelude::Device;
 use serde::Deserialize;
 
 use super::plots::{self, Series};
-use super::{ExperimentConfig, write};
+use super::{ExperimentConfig, write_table};
 use crate::error::{Error, Result};
 use crate::prototypes::{self, EstimateConfig, Estimator};
 
@@ -98,7 +98,7 @@ pub(super) fn run(
             q.max_cos, b.used, g.quality.max_cos
         ));
     }
-    write(&cfg.out.join("protos.md"), &md)?;
+    write_table(&cfg.out.join("protos.md"), &md)?;
     let mut series = vec![
         Series {
             label: "best (this project)".into(),

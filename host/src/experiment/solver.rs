@@ -6,7 +6,7 @@ use std::time::Instant;
 use dl2pa_core::assign::{Problem, Solver};
 
 use super::plots::{self, Series};
-use super::{ExperimentConfig, write};
+use super::{ExperimentConfig, write_table};
 use crate::error::Result;
 
 pub(super) fn run(cfg: &ExperimentConfig, log: &mut dyn FnMut(&str)) -> Result<()> {
@@ -71,7 +71,7 @@ pub(super) fn run(cfg: &ExperimentConfig, log: &mut dyn FnMut(&str)) -> Result<(
             warm * 1e3
         ));
     }
-    write(&cfg.out.join("solver.md"), &md)?;
+    write_table(&cfg.out.join("solver.md"), &md)?;
     plots::lines(
         &cfg.out.join("solver"),
         "Assignment solve time vs K (dl2pa-core, f32, one core)",
