@@ -609,3 +609,33 @@ fn more_prototypes_than_classes_use_the_rectangular_assignment() {
     }
     assert_eq!(sigma.len(), 10);
 }
+
+/// CIFAR: a file that is not whole records, a label out of range and a missing batch each stop
+/// with one line naming the file (and the record).
+#[test]
+fn cifar_bad_input_names_file_and_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let c10 = dir.path().join("c10");
+    std::fs::create_dir_all(&c10).unwrap();
+    let r = dir.path().join("r");
+    let r = r.to_str().unwrap();
+    let spec = format!("cifar10:{}", c10.display());
+    let record = |label: u8| [vec![label], vec![7u8; 3072]].concat();
+    for b in 1..=5 {
+        std::fs::write(c10.join(format!("data_batch_{b}.bin")), record(b)).unwrap();
+    }
+    fails(
+        &["train", "--data", &spec, "-o", r],
+        "test_batch.bin: No such file",
+    );
+    std::fs::write(c10.join("test_batch.bin"), &record(1)[..3072]).unwrap();
+    fails(
+        &["train", "--data", &spec, "-o", r],
+        "test_batch.bin: 3072 bytes: expected a multiple of 3073",
+    );
+    std::fs::write(c10.join("test_batch.bin"), [record(1), record(12)].concat()).unwrap();
+    fails(
+        &["train", "--data", &spec, "-o", r],
+        "test_batch.bin: record 1: label 12 out of range: expected 0..10",
+    );
+}
