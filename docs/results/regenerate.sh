@@ -15,7 +15,7 @@ run() { echo "+ dl2pa $*" >&2; "$BIN" --device cpu "$@"; }
 # Table 1 analogue and the assignment's effect (Fashion-MNIST; assign reuses the dims runs).
 run experiment dims --data fashion-mnist --epochs 8 --seeds 3 -o "$OUT/fm"
 run experiment assign --data fashion-mnist --epochs 8 --seeds 3 -o "$OUT/fm"
-run experiment dims --seeds 3 -o "$OUT/digits"
+run experiment dims --seeds 2 -o "$OUT/digits"
 run experiment protos --anchors ../shared/bench/protos/anchors.json -o "$OUT/protos"
 run experiment solver -o "$OUT/solver"
 run experiment k100 --seeds 2 -o "$OUT/k100"
