@@ -1,6 +1,7 @@
 //! A corrupted run directory gives an error, never a panic or a silently different model: every
-//! single-bit flip of `state.json`, `dataset.json` and `prototypes.npy`, and of 400 places in the
-//! weights, either fails to load with a message naming the file or loads the very same model.
+//! single-bit flip of `state.json`, `dataset.json`, `prototypes.npy` and `calibration.json`, and
+//! of 400 places in the weights, either fails with a message naming the file or gives the very
+//! same model.
 
 use std::path::Path;
 
@@ -98,6 +99,38 @@ fn every_corruption_is_an_error_or_the_same_model() {
             "{file}: {refused} refused, {same} same"
         );
     }
+    // calibration.json decides the int8 backbone: every flip is refused or exports the same bytes.
+    let out = dir.path().join("m.dl2p");
+    let cfg = dl2pa::export::ExportConfig {
+        backbone: true,
+        ..dl2pa::export::ExportConfig::int8()
+    };
+    dl2pa::export::export(&run, &out, &cfg, &dev).unwrap();
+    let exported = std::fs::read(&out).unwrap();
+    let path = run.join("calibration.json");
+    let good = std::fs::read(&path).unwrap();
+    let mut refused = 0;
+    for i in 0..good.len() {
+        let mut bad = good.clone();
+        bad[i] ^= 1 << (i % 8);
+        std::fs::write(&path, &bad).unwrap();
+        let _ = std::fs::remove_file(&out);
+        match dl2pa::export::export(&run, &out, &cfg, &dev) {
+            Err(e) => {
+                assert!(e.to_string().contains("calibration.json"), "byte {i}: {e}");
+                refused += 1;
+            }
+            Ok(_) => assert_eq!(
+                std::fs::read(&out).unwrap(),
+                exported,
+                "byte {i}: another model"
+            ),
+        }
+    }
+    std::fs::write(&path, &good).unwrap();
+    eprintln!("calibration.json: {} flips, {refused} refused", good.len());
+    assert!(refused > 0);
+
     let model = "ckpt/epoch-0002.model.bpk";
     let len = std::fs::metadata(run.join(model)).unwrap().len() as usize;
     let (refused, _) = flips(&run, model, (0..400).map(|i| i * len / 400), &probe, &dev);

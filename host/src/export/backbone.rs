@@ -132,6 +132,7 @@ pub fn calibrate(net: &DenseNet, calib: &[f32], epoch: usize) -> Calibration {
         examples: calib.len() / inputs.max(1),
         input_max,
         layer_max,
+        crc32: None,
     }
 }
 

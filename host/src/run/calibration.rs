@@ -1,6 +1,6 @@
 //! `calibration.json`: the activation ranges the int8 backbone is quantised with, measured on
 //! training inputs when training stops — model statistics like BatchNorm's, so `export` needs
-//! no training data.
+//! no training data. It carries the CRC-32 of its contents.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,4 +16,13 @@ pub struct Calibration {
     pub input_max: f32,
     /// `max |a|` of each dense layer's output (after ReLU for all but the last).
     pub layer_max: Vec<f64>,
+    /// CRC-32 of this file's contents (compact JSON without this field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crc32: Option<u32>,
+}
+
+impl super::seal::SelfChecked for Calibration {
+    fn checksum(&mut self) -> &mut Option<u32> {
+        &mut self.crc32
+    }
 }

@@ -42,7 +42,7 @@ pub fn save(run: &RunDir, network: &Network, optim: &ModuleOptimizer, state: &St
     write_atomic(&op, &obytes)?;
     let sp = run.file("state.json");
     let file_crc = |name: &str| std::fs::read(run.file(name)).ok().map(|b| crc32(&b));
-    let sealed = state.sealed(Checksums {
+    let sealed = state.sealed_with(Checksums {
         model: crc32(&mbytes),
         optim: crc32(&obytes),
         prototypes: file_crc("prototypes.npy"),

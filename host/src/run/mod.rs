@@ -17,11 +17,13 @@ pub mod calibration;
 pub mod checkpoint;
 mod info;
 pub mod metrics;
+mod seal;
 mod state;
 
 pub use calibration::Calibration;
 pub use info::{DatasetInfo, RUN_FORMAT};
 pub use metrics::{DatasetCounts, Metrics, Summary};
+pub use seal::SelfChecked;
 pub use state::{Checksums, EpochRecord, State};
 
 use std::path::{Path, PathBuf};
@@ -235,15 +237,7 @@ impl RunDir {
     /// # Errors
     /// [`Error::Io`](crate::data::Error::Io) (no checkpoint yet); [`Error::Format`](crate::data::Error::Format) for a file that is not a state or whose checksum does not match.
     pub fn state(&self) -> Result<State> {
-        let path = self.file("state.json");
-        let state: State = read_json(&path)?;
-        if !state.intact() {
-            return Err(Error::format(
-                &path,
-                "checksum does not match the contents: the file was changed or corrupted (train the run again, or restore the file)",
-            ));
-        }
-        Ok(state)
+        read_checked(&self.file("state.json"))
     }
 
     /// `metrics.json`.
@@ -269,7 +263,7 @@ impl RunDir {
     pub fn calibration(&self) -> Result<Option<Calibration>> {
         let path = self.file("calibration.json");
         if path.exists() {
-            read_json(&path).map(Some)
+            read_checked(&path).map(Some)
         } else {
             Ok(None)
         }
@@ -280,7 +274,7 @@ impl RunDir {
     /// # Errors
     /// [`Error::Io`](crate::data::Error::Io) naming it.
     pub fn write_calibration(&self, c: &Calibration) -> Result<()> {
-        write_json(&self.file("calibration.json"), c)
+        write_json(&self.file("calibration.json"), &c.clone().sealed())
     }
 }
 
@@ -294,6 +288,19 @@ pub struct RunLock {
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     serde_json::from_slice(&bytes).map_err(|e| Error::format(path, e.to_string()))
+}
+
+/// Reads a file that carries its own checksum, and checks it.
+fn read_checked<T: DeserializeOwned + SelfChecked>(path: &Path) -> Result<T> {
+    let value: T = read_json(path)?;
+    if value.intact() {
+        Ok(value)
+    } else {
+        Err(Error::format(
+            path,
+            "checksum does not match the contents: the file was changed or corrupted (train the run again, or restore the file)",
+        ))
+    }
 }
 
 /// Writes `value` as pretty JSON, atomically.

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::seal::SelfChecked;
+
 use crate::train::assignment::Update;
 use crate::train::eval::Eval;
 
@@ -60,6 +62,12 @@ pub struct State {
     pub crc32: Option<u32>,
 }
 
+impl SelfChecked for State {
+    fn checksum(&mut self) -> &mut Option<u32> {
+        &mut self.crc32
+    }
+}
+
 /// CRC-32 (ISO-HDLC) of the files that make up the model at a checkpoint.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Checksums {
@@ -106,25 +114,11 @@ impl State {
         }
     }
 
-    /// The CRC-32 of the contents (compact JSON without `crc32`).
-    fn contents_crc(&self) -> u32 {
-        let mut unsealed = self.clone();
-        unsealed.crc32 = None;
-        dl2pa_core::format::crc32(&serde_json::to_vec(&unsealed).unwrap_or_default())
-    }
-
     /// This state with the checksums of its checkpoint files and of itself, ready to write.
-    pub fn sealed(&self, checkpoint: Checksums) -> Self {
+    pub fn sealed_with(&self, checkpoint: Checksums) -> Self {
         let mut s = self.clone();
         s.checkpoint = Some(checkpoint);
-        s.crc32 = Some(s.contents_crc());
-        s
-    }
-
-    /// Whether the contents match the stored CRC (a state without one, from run format 1, is
-    /// taken as it is).
-    pub fn intact(&self) -> bool {
-        self.crc32.is_none_or(|c| c == self.contents_crc())
+        s.sealed()
     }
 
     /// Labels moved over all assignment updates so far.
