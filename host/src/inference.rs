@@ -36,7 +36,8 @@ impl Classifier {
     /// Loads the last committed checkpoint of `run` onto `device`.
     ///
     /// # Errors
-    /// [`Error::Io`](crate::data::Error::Io) or [`Error::Format`](crate::data::Error::Format) naming the run's file that is missing or corrupt,
+    /// [`Error::Io`](crate::data::Error::Io) or [`Error::Format`](crate::data::Error::Format)
+    /// naming the run's file that is missing or corrupt,
     /// or the version that wrote a run this build cannot use.
     pub fn load(run: &Path, device: &Device) -> Result<Self> {
         let dir = RunDir::new(run);
@@ -81,7 +82,8 @@ impl Classifier {
     /// standardised: for evaluation and export.
     ///
     /// # Errors
-    /// Whatever loading the data reports; [`Error::Arg`](crate::data::Error::Arg) for data that does not fit the run.
+    /// Whatever loading the data reports; [`Error::Arg`](crate::data::Error::Arg) for data that
+    /// does not fit the run.
     pub fn data(&self, spec: Option<&str>) -> Result<Dataset> {
         let spec: DataSpec = spec.unwrap_or(&self.config.data).parse()?;
         let ds = data::load(&spec, &self.config.load_options())?;

@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 /// the run's); an input whose int8 embedding is all zero has no class and gets `-`.
 ///
 /// # Errors
-/// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) if the file is not a model with a backbone or its input
+/// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) if the file
+/// is not a model with a backbone or its input
 /// size differs from the run's.
 pub fn predict_with_model(
     model: &Path,

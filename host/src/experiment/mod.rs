@@ -31,7 +31,8 @@ pub enum Experiment {
     Protos,
     /// Fig. 3c analogue: solver time against K, cold and warm.
     Solver,
-    /// The paper's K = 100, d ≪ K regime on labelled synthetic data with 20 groups of related classes.
+    /// The paper's K = 100, d ≪ K regime on labelled synthetic data with 20 groups of related
+    /// classes.
     K100,
 }
 

@@ -32,7 +32,8 @@ impl DenseNet {
     /// the first layer, so the network reads the raw (unstandardised) values.
     ///
     /// # Errors
-    /// [`Error::Arg`](crate::data::Error::Arg) if the first layer's inputs are not `shape.features()` or a statistic is
+    /// [`Error::Arg`](crate::data::Error::Arg) if the first layer's inputs are not
+    /// `shape.features()` or a statistic is
     /// missing.
     pub fn with_raw_input(
         mut layers: Vec<DenseF32>,
@@ -141,7 +142,8 @@ pub fn calibrate(net: &DenseNet, calib: &[f32], epoch: usize) -> Calibration {
 /// # Errors
 /// [`Error::Numerical`] for a range that is zero or not finite (a layer whose outputs are always
 /// 0 on the calibration set) or a bias beyond 2³⁰ units; [`Error::Core`] for a rescale that
-/// fixed point cannot hold; [`Error::Arg`](crate::data::Error::Arg) if the ranges are not one per layer.
+/// fixed point cannot hold; [`Error::Arg`](crate::data::Error::Arg) if the ranges are not one per
+/// layer.
 pub fn quantize_net(net: &DenseNet, ranges: &Calibration) -> Result<QuantizedNet> {
     if ranges.layer_max.len() != net.layers.len() {
         return Err(Error::arg(

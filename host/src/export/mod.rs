@@ -92,9 +92,12 @@ struct Built {
 /// Nothing is written when an error is returned.
 ///
 /// # Errors
-/// [`Error::Format`](crate::data::Error::Format) for a `psc` run (no prototypes) or a run that cannot be loaded;
-/// [`Error::Arg`](crate::data::Error::Arg) for `--backbone` on a run without an MLP or with `--quant f32`;
-/// [`Error::Io`](crate::data::Error::Io); whatever loading the data reports when `--features` needs it.
+/// [`Error::Format`](crate::data::Error::Format) for a `psc` run (no prototypes) or a run that
+/// cannot be loaded;
+/// [`Error::Arg`](crate::data::Error::Arg) for `--backbone` on a run without an MLP or with
+/// `--quant f32`;
+/// [`Error::Io`](crate::data::Error::Io); whatever loading the data reports when `--features` needs
+/// it.
 pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Result<Report> {
     let c = Classifier::load(run, device)?;
     let built = build(run, &c, cfg)?;

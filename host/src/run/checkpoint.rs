@@ -66,7 +66,8 @@ pub fn save(run: &RunDir, network: &Network, optim: &ModuleOptimizer, state: &St
 /// `predict`, `export`, and as the first half of [`load`]).
 ///
 /// # Errors
-/// [`Error::Io`](crate::data::Error::Io) or [`Error::Format`](crate::data::Error::Format) naming the file that is missing or does not fit.
+/// [`Error::Io`](crate::data::Error::Io) or [`Error::Format`](crate::data::Error::Format) naming
+/// the file that is missing or does not fit.
 pub fn load_network(run: &RunDir, network: Network) -> Result<(Network, State)> {
     let state = run.state()?;
     let (mp, _) = files(run, state.epochs_done);

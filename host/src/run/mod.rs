@@ -71,7 +71,8 @@ impl RunDir {
     /// the returned guard is dropped or the process ends, however it ends.
     ///
     /// # Errors
-    /// [`Error::Format`](crate::data::Error::Format) naming the run if another process holds the lock; [`Error::Io`](crate::data::Error::Io) if
+    /// [`Error::Format`](crate::data::Error::Format) naming the run if another process holds the
+    /// lock; [`Error::Io`](crate::data::Error::Io) if
     /// the lock file cannot be opened.
     pub fn lock(&self) -> Result<RunLock> {
         use std::io::{Read, Seek, Write};
@@ -136,7 +137,8 @@ impl RunDir {
     /// `config.toml`.
     ///
     /// # Errors
-    /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) naming the file and the bad key.
+    /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) naming
+    /// the file and the bad key.
     pub fn config(&self) -> Result<TrainConfig> {
         TrainConfig::from_file(&self.file("config.toml"))
     }
@@ -153,7 +155,8 @@ impl RunDir {
     /// run format this build reads.
     ///
     /// # Errors
-    /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) for a corrupt file or one written by a version whose
+    /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) for a
+    /// corrupt file or one written by a version whose
     /// runs this build cannot use (the message names that version).
     pub fn info(&self) -> Result<DatasetInfo> {
         let path = self.file("dataset.json");
@@ -196,7 +199,8 @@ impl RunDir {
     /// run continues exactly).
     ///
     /// # Errors
-    /// [`Error::Format`](crate::data::Error::Format) naming the file if it is not `M × dim` finite rows of unit length.
+    /// [`Error::Format`](crate::data::Error::Format) naming the file if it is not `M × dim` finite
+    /// rows of unit length.
     pub fn prototypes(&self, dim: usize) -> Result<Option<(Vec<f32>, usize)>> {
         let path = self.file("prototypes.npy");
         if !path.exists() {
@@ -235,7 +239,9 @@ impl RunDir {
     /// `state.json`: the last committed checkpoint's state, its checksum verified.
     ///
     /// # Errors
-    /// [`Error::Io`](crate::data::Error::Io) (no checkpoint yet); [`Error::Format`](crate::data::Error::Format) for a file that is not a state or whose checksum does not match.
+    /// [`Error::Io`](crate::data::Error::Io) (no checkpoint yet);
+    /// [`Error::Format`](crate::data::Error::Format) for a file that is not a state or whose
+    /// checksum does not match.
     pub fn state(&self) -> Result<State> {
         read_checked(&self.file("state.json"))
     }
@@ -243,7 +249,8 @@ impl RunDir {
     /// `metrics.json`.
     ///
     /// # Errors
-    /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) for a corrupt file or a missing key.
+    /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) for a
+    /// corrupt file or a missing key.
     pub fn metrics(&self) -> Result<Metrics> {
         read_json(&self.file("metrics.json"))
     }

@@ -38,8 +38,10 @@ use trainer::Trainer;
 /// `RUN/.lock` throughout.
 ///
 /// # Errors
-/// Bad settings or data ([`Error::Arg`](crate::data::Error::Arg), [`Error::Format`](crate::data::Error::Format)), a file that cannot be
-/// written ([`Error::Io`](crate::data::Error::Io)), a loss that is not finite ([`crate::Error::Numerical`]).
+/// Bad settings or data ([`Error::Arg`](crate::data::Error::Arg),
+/// [`Error::Format`](crate::data::Error::Format)), a file that cannot be
+/// written ([`Error::Io`](crate::data::Error::Io)), a loss that is not finite
+/// ([`crate::Error::Numerical`]).
 pub fn train(
     cfg: &TrainConfig,
     device: &Device,

@@ -43,7 +43,8 @@ impl Setup {
     /// the prototypes are the run's `prototypes.npy`.
     ///
     /// # Errors
-    /// [`Error::Arg`](crate::data::Error::Arg) for settings the data cannot meet; whatever reading the data or the
+    /// [`Error::Arg`](crate::data::Error::Arg) for settings the data cannot meet; whatever reading
+    /// the data or the
     /// prototypes reports.
     pub fn new(cfg: &TrainConfig, device: &Device, run: Option<&RunDir>) -> Result<Self> {
         cfg.validate()?;

@@ -45,7 +45,8 @@ impl Trainer {
     /// A fresh run, or the last checkpoint of `run` when resuming.
     ///
     /// # Errors
-    /// [`Error::Io`](crate::data::Error::Io) or [`Error::Format`](crate::data::Error::Format) for a checkpoint that cannot be loaded.
+    /// [`Error::Io`](crate::data::Error::Io) or [`Error::Format`](crate::data::Error::Format) for a
+    /// checkpoint that cannot be loaded.
     pub fn new(
         cfg: &TrainConfig,
         setup: &Setup,
