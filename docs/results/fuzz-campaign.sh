@@ -1,40 +1,48 @@
 #!/usr/bin/env bash
-# The fuzz campaign of README ("Fuzzing"): every cargo-fuzz target for RUNS executions (default
-# 10 million), one after another, from its corpus and seeds. Writes docs/results/fuzz-campaign.md
-# with the command, the version, the date, the CPU and, per target, executions, seconds,
-# coverage (edges, features), corpus size and crashes. Needs nightly and cargo-fuzz (.ci/run
-# installs both). Usage: bash docs/results/fuzz-campaign.sh [RUNS] [TARGET...]
+# The fuzz campaign of README ("Hardening"): every cargo-fuzz target for RUNS executions (default
+# 10 million) from its corpus and seeds, JOBS targets at a time (default: the number of cores).
+# Writes docs/results/fuzz-campaign.md with the command, the version, the date and the CPU and,
+# per target, executions, seconds, coverage (edges, features), corpus size and crashes. Needs
+# nightly and cargo-fuzz (.ci/run installs both).
+# Usage: bash docs/results/fuzz-campaign.sh [RUNS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/../../fuzz"
 RUNS="${1:-10000000}"; shift || true
+ARGS=("$@")
 TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || mapfile -t TARGETS < <(cargo +nightly fuzz list)
+JOBS="${JOBS:-$(nproc)}"
 OUT=../docs/results/fuzz-campaign.md
-TD="${CARGO_TARGET_DIR_FUZZ:-$HOME/.cache/dl2pa-fuzz-target}"
-{
-  echo "# Fuzz campaign"
-  echo
-  echo "- command: \`bash docs/results/fuzz-campaign.sh $RUNS${TARGETS:+ ${TARGETS[*]}}\`"
-  echo "- dl2pa $(grep -m1 '^version' ../Cargo.toml | cut -d'"' -f2), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d), $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(cargo +nightly --version)"
-  echo
-  echo "| target | executions | seconds | exec/s | coverage (edges) | features | corpus | crashes |"
-  echo "|---|---|---|---|---|---|---|---|"
-} > "$OUT.tmp"
-for t in "${TARGETS[@]}"; do
+export RUNS TD="${FUZZ_TARGET_DIR:-$HOME/.cache/dl2pa-fuzz-target}" ROWS="$(mktemp -d)"
+cargo +nightly fuzz build --target-dir "$TD" >/dev/null 2>&1
+
+one() { # one target: its row into $ROWS/<target>
+  local t=$1 log start secs runs cov ft corp crashes=0
   mkdir -p "corpus/$t"
-  dirs=("corpus/$t"); [ -d "seeds/$t" ] && dirs+=("seeds/$t")
-  log="$(mktemp)"
-  start=$(date +%s)
-  crashes=0
-  cargo +nightly fuzz run "$t" "${dirs[@]}" --target-dir "$TD" -- -runs="$RUNS" -timeout=10 -print_final_stats=1 >"$log" 2>&1 || crashes=1
+  local dirs=("corpus/$t"); [ -d "seeds/$t" ] && dirs+=("seeds/$t")
+  log="$(mktemp)"; start=$(date +%s)
+  cargo +nightly fuzz run "$t" "${dirs[@]}" --target-dir "$TD" -- -runs="$RUNS" -timeout=10 \
+    -print_final_stats=1 >"$log" 2>&1 || crashes=1
   secs=$(( $(date +%s) - start ))
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   corp=$(grep -oE 'corp: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
-  echo "| $t | ${runs:-?} | $secs | $(( ${runs:-0} / (secs > 0 ? secs : 1) )) | ${cov:-?} | ${ft:-?} | ${corp:-?} | $crashes |" >> "$OUT.tmp"
+  echo "| $t | ${runs:-?} | $secs | $(( ${runs:-0} / (secs > 0 ? secs : 1) )) | ${cov:-?} | ${ft:-?} | ${corp:-?} | $crashes |" > "$ROWS/$t"
   echo "$t: ${runs:-?} runs in $secs s, crashes $crashes" >&2
   if [ "$crashes" != 0 ]; then tail -n 40 "$log" >&2; fi
   rm -f "$log"
-done
-mv "$OUT.tmp" "$OUT"
+}
+export -f one
+printf '%s\n' "${TARGETS[@]}" | xargs -P "$JOBS" -I{} bash -c 'one "$@"' _ {}
+{
+  echo "# Fuzz campaign"
+  echo
+  echo "- command: \`JOBS=$JOBS bash docs/results/fuzz-campaign.sh $RUNS${ARGS:+ ${ARGS[*]}}\` ($JOBS targets at a time)"
+  echo "- dl2pa $(grep -m1 '^version' ../Cargo.toml | cut -d'"' -f2), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d), $(lscpu | sed -n 's/^Model name: *//p' | head -1) (family $(sed -n 's/^cpu family\s*: *//p' /proc/cpuinfo | head -1)), $(nproc) cores, $(cargo +nightly --version)"
+  echo
+  echo "| target | executions | seconds | exec/s | coverage (edges) | features | corpus | crashes |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for t in "${TARGETS[@]}"; do cat "$ROWS/$t"; done
+} > "$OUT"
+rm -rf "$ROWS"
 cat "$OUT"
