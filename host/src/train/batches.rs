@@ -83,11 +83,6 @@ impl Batches {
         (self.per_epoch * self.size).min(self.data.len())
     }
 
-    /// The training split.
-    pub fn split(&self) -> &Split {
-        &self.data
-    }
-
     /// Starts building epoch `epoch`'s batches on a worker thread; iterate the result. Dropping
     /// it early stops the worker.
     pub fn epoch(&self, epoch: usize) -> EpochBatches {
