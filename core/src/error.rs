@@ -119,7 +119,7 @@ pub enum FormatError {
     ClassNameCount,
     /// Class names present without their flag, or flagged but absent.
     ClassNameFlag,
-    /// Backbone layer count outside `1..=8`.
+    /// Backbone layer count outside `1..=8` (MLP) or `1..=16` (layer list).
     LayerCount,
     /// A backbone layer does not decode.
     LayerDoesNotDecode {
@@ -131,7 +131,8 @@ pub enum FormatError {
         /// Layer index.
         layer: usize,
     },
-    /// A layer's inputs differ from the previous layer's outputs.
+    /// A layer's inputs differ from the previous layer's outputs (a layer list: the layer does
+    /// not take its input's shape, or its output has more than 2²⁰ values).
     LayerChain {
         /// Layer index.
         layer: usize,
@@ -164,6 +165,14 @@ pub enum FormatError {
     BackboneOutputs,
     /// A backbone with f32 prototypes (it needs int8 ones).
     BackboneNeedsInt8,
+    /// Both backbone flags are set (an MLP and a layer list).
+    BackboneConflict,
+    /// The layer list's input shape has a zero dimension or more than 2²⁰ values.
+    NetInputShape,
+    /// An input offset that is not finite or an input scale that is not finite and positive.
+    NetInputQuant,
+    /// The layer list does not end with a dense layer.
+    NetLastLayer,
     /// A feature file's `count × dim` overflows.
     CountOverflow,
     /// A label or expected class of a feature file is not below `classes`.
@@ -206,7 +215,9 @@ impl fmt::Display for FormatError {
             E::ClassNameFlag => {
                 f.write_str("class names present without their flag, or flagged but absent")
             }
-            E::LayerCount => f.write_str("backbone layer count outside 1..=8"),
+            E::LayerCount => {
+                f.write_str("backbone layer count outside 1..=8 (MLP) or 1..=16 (layer list)")
+            }
             E::LayerDoesNotDecode { layer } => write!(f, "backbone layer {layer} does not decode"),
             E::LayerShape { layer } => write!(
                 f,
@@ -233,6 +244,14 @@ impl fmt::Display for FormatError {
             E::BackboneTrailingBytes => f.write_str("trailing bytes after the backbone"),
             E::BackboneOutputs => f.write_str("backbone outputs differ from dim"),
             E::BackboneNeedsInt8 => f.write_str("a backbone needs int8 prototypes"),
+            E::BackboneConflict => f.write_str("both an MLP and a layer-list backbone are flagged"),
+            E::NetInputShape => {
+                f.write_str("backbone input shape has a zero side or over 2^20 values")
+            }
+            E::NetInputQuant => {
+                f.write_str("backbone input offset not finite or scale not finite and positive")
+            }
+            E::NetLastLayer => f.write_str("the backbone's last layer is not dense"),
             E::CountOverflow => f.write_str("count x dim overflows"),
             E::LabelOutOfRange => f.write_str("label or expected class out of range"),
         }

@@ -11,6 +11,7 @@ mod classify;
 mod error;
 pub mod format;
 pub mod mlp;
+pub mod net;
 mod prototypes;
 pub mod quant;
 pub mod sphere;

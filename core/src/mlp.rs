@@ -14,6 +14,7 @@
 //! the real factor of channel `o` of a layer is `s_in · s_w,o / s_out`.
 
 use crate::error::{Error, FormatError, Result, check_len};
+use crate::net::ChannelsRef;
 use crate::quant::quantize_with;
 use crate::sphere::dot_i8;
 
@@ -32,13 +33,7 @@ pub struct DenseI8Ref<'a> {
     inputs: usize,
     outputs: usize,
     weights: &'a [i8],
-    bias: &'a [u8],
-    multiplier: &'a [u8],
-    shift: &'a [i8],
-}
-
-fn i32_at(b: &[u8], i: usize) -> i32 {
-    i32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+    channels: ChannelsRef<'a>,
 }
 
 /// `⌊(acc · m + 2^(r−1)) / 2^r⌋`, `r = 31 − shift`, clamped to `[lo, 127]`.
@@ -120,30 +115,15 @@ impl<'a> DenseI8Ref<'a> {
             }
         }
         check_len("weights", weights.len(), inputs * outputs)?;
-        check_len("bias bytes", bias.len(), 4 * outputs)?;
-        check_len("multiplier bytes", multiplier.len(), 4 * outputs)?;
-        check_len("shifts", shift.len(), outputs)?;
         if weights.contains(&i8::MIN) {
             return Err(Error::Format(FormatError::LayerWeight { layer: 0 }));
         }
-        for o in 0..outputs {
-            if !(-MAX_BIAS..=MAX_BIAS).contains(&i32_at(bias, o)) {
-                return Err(Error::Format(FormatError::LayerBias { layer: 0 }));
-            }
-            if i32_at(multiplier, o) < 0 {
-                return Err(Error::Format(FormatError::LayerMultiplier { layer: 0 }));
-            }
-        }
-        if shift.iter().any(|s| !(-31..=30).contains(s)) {
-            return Err(Error::Format(FormatError::LayerShift { layer: 0 }));
-        }
+        let channels = ChannelsRef::new(outputs, bias, multiplier, shift)?;
         Ok(DenseI8Ref {
             inputs,
             outputs,
             weights,
-            bias,
-            multiplier,
-            shift,
+            channels,
         })
     }
 
@@ -159,15 +139,14 @@ impl<'a> DenseI8Ref<'a> {
 
     /// `y = requantize(bias + W x)`, clamped below at `lo` (0 for ReLU, −127 otherwise).
     /// `x` and `y` have the layer's sizes (checked by the caller).
-    fn apply(&self, x: &[i8], y: &mut [i8], lo: i32) {
+    pub(crate) fn apply(&self, x: &[i8], y: &mut [i8], lo: i32) {
         for (o, (yo, row)) in y
             .iter_mut()
             .zip(self.weights.chunks_exact(self.inputs))
             .enumerate()
         {
             // |bias| ≤ 2³⁰ and |dot| ≤ 127² · 65 535 < 2³⁰: the sum cannot overflow.
-            let acc = i32_at(self.bias, o) + dot_i8(row, x);
-            *yo = requantize(acc, i32_at(self.multiplier, o), self.shift[o], lo) as i8;
+            *yo = self.channels.output(o, dot_i8(row, x), lo);
         }
     }
 }
@@ -250,8 +229,8 @@ impl<'a> MlpI8Ref<'a> {
         self.input_step
     }
 
-    /// Scratch bytes [`MlpI8Ref::forward`] needs: two activation buffers of the widest layer.
-    pub fn scratch_len(&self) -> usize {
+    /// Working memory [`MlpI8Ref::forward`] needs, in bytes: two activation buffers of the widest layer.
+    pub fn arena_bytes(&self) -> usize {
         2 * self.width
     }
 
@@ -261,13 +240,13 @@ impl<'a> MlpI8Ref<'a> {
     ///
     /// # Errors
     /// [`Error::Length`] for a wrong `x.len()` or a scratch shorter than
-    /// [`MlpI8Ref::scratch_len`]; [`Error::NotFinite`] for a NaN or infinite input.
+    /// [`MlpI8Ref::arena_bytes`]; [`Error::NotFinite`] for a NaN or infinite input.
     pub fn forward<'s>(&self, x: &[f32], scratch: &'s mut [i8]) -> Result<&'s [i8]> {
         check_len("input", x.len(), self.inputs())?;
         let got = scratch.len();
-        let scratch = scratch.get_mut(..self.scratch_len()).ok_or(Error::Length {
+        let scratch = scratch.get_mut(..self.arena_bytes()).ok_or(Error::Length {
             what: "scratch",
-            expected: self.scratch_len(),
+            expected: self.arena_bytes(),
             got,
         })?;
         let (mut a, mut b) = scratch.split_at_mut(self.width);

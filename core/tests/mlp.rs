@@ -2,7 +2,7 @@
 //! fixed-point multiplier is exact to 2⁻³¹, the network equals a plain layer-by-layer i64
 //! evaluation, and the model file carries it (round trip, every corruption rejected, each rule).
 
-use dl2pa_core::format::{Model, ModelBuilder};
+use dl2pa_core::format::{Backbone, Model, ModelBuilder};
 use dl2pa_core::mlp::{DenseI8, DenseI8Ref, MlpI8Ref, multiplier_for, requantize};
 use dl2pa_core::quant::quantize_value;
 use dl2pa_core::{Classify, Error, FormatError};
@@ -124,7 +124,7 @@ proptest! {
             .collect();
         let bytes: Vec<_> = layers.iter().map(DenseI8::le_bytes).collect();
         let mlp = MlpI8Ref::new(1.0 / 127.0, &refs(&layers, &bytes)).unwrap();
-        let mut scratch = vec![0i8; mlp.scratch_len()];
+        let mut scratch = vec![0i8; mlp.arena_bytes()];
         for s in 0..5 {
             let x = inputs(widths[0], seed.wrapping_add(s));
             let got = mlp.forward(&x, &mut scratch).unwrap().to_vec();
@@ -194,12 +194,14 @@ fn a_backbone_round_trips_and_classify_raw_is_forward_then_classify() {
     let layers = two_layers();
     let bytes = backbone_model(layers.clone());
     let m = Model::from_bytes(&bytes).unwrap();
-    let mlp = m.backbone().unwrap();
+    let Some(Backbone::Mlp(mlp)) = m.backbone() else {
+        panic!("an MLP backbone")
+    };
     assert_eq!((mlp.inputs(), mlp.outputs(), mlp.layers().len()), (6, 4, 2));
-    assert_eq!(m.raw_scratch_len(), 12);
+    assert_eq!(m.arena_bytes(), 12);
     assert_eq!(m.raw_ram_bytes(), 20);
     let protos = m.int8().unwrap();
-    let mut scratch = vec![0i8; m.raw_scratch_len()];
+    let mut scratch = vec![0i8; m.arena_bytes()];
     let mut classes = [0usize; 3];
     for s in 0..200 {
         let x = inputs(6, s * 7919);

@@ -7,7 +7,7 @@ mod model;
 
 pub use container::crc32;
 pub use features::{FEATURES_MAGIC, FEATURES_VERSION, Features, FeaturesRef};
-pub use model::{MODEL_MAGIC, MODEL_VERSION, Model, ModelRef, Quant};
+pub use model::{Backbone, MODEL_MAGIC, MODEL_VERSION, Model, ModelRef, Quant};
 
 #[cfg(feature = "alloc")]
 pub use features::FeaturesBuilder;

@@ -8,6 +8,7 @@ use crate::MAX_CLASSES;
 use crate::classify::{Classify, Prediction};
 use crate::error::{Error, FormatError, Result};
 use crate::mlp::{DenseI8Ref, MAX_LAYERS, MlpI8Ref};
+use crate::net::{Conv2dI8Ref, InputQuant, LayerRef, MAX_NET_LAYERS, NetI8Ref, Shape};
 use crate::prototypes::{UNIT_TOLERANCE, check_sizes};
 use crate::quant::{PrototypesI8Ref, quantize};
 use crate::sphere::{dot_le, try_norm};
@@ -20,7 +21,9 @@ pub const MODEL_VERSION: u16 = 1;
 const FLAG_NAMES: u16 = 1;
 /// Flag bit: an int8 MLP backbone follows the body.
 const FLAG_BACKBONE: u16 = 2;
-const KNOWN_FLAGS: u16 = FLAG_NAMES | FLAG_BACKBONE;
+/// Flag bit: an int8 layer-list backbone (convolutions, pooling, dense) follows the body.
+const FLAG_NET: u16 = 4;
+const KNOWN_FLAGS: u16 = FLAG_NAMES | FLAG_BACKBONE | FLAG_NET;
 
 /// How the prototypes are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -64,6 +67,34 @@ struct LayerBody<'a> {
     shift: &'a [u8],
 }
 
+/// Wire form of the layer list's head (after the body; then `layers` × [`NetLayerBody`]).
+#[derive(Serialize, Deserialize)]
+struct NetHead<'a> {
+    height: u32,
+    width: u32,
+    channels: u32,
+    #[serde(borrow)]
+    input_offset: &'a [u8],
+    #[serde(borrow)]
+    input_scale: &'a [u8],
+    layers: u32,
+}
+
+/// Wire form of one layer of a layer list: a varint tag, then the fields.
+#[derive(Serialize, Deserialize)]
+enum NetLayerBody<'a> {
+    Dense(#[serde(borrow)] LayerBody<'a>),
+    Conv {
+        kernel: u32,
+        stride: u32,
+        padding: u32,
+        #[serde(borrow)]
+        channels: LayerBody<'a>,
+    },
+    MaxPool,
+    GlobalAvgPool,
+}
+
 /// The parser's own result type: every failure is one [`FormatError`].
 type Parsed<T> = core::result::Result<T, FormatError>;
 
@@ -94,15 +125,7 @@ fn decode_backbone(rest: &[u8]) -> Parsed<MlpI8Ref<'_>> {
         let (l, r): (LayerBody<'_>, _) = postcard::take_from_bytes(rest)
             .map_err(|_| FormatError::LayerDoesNotDecode { layer: i })?;
         rest = r;
-        *slot = DenseI8Ref::new(
-            l.inputs as usize,
-            l.outputs as usize,
-            bytemuck::cast_slice(l.weights),
-            l.bias,
-            l.multiplier,
-            bytemuck::cast_slice(l.shift),
-        )
-        .map_err(|e| at_layer(e, i))?;
+        *slot = dense(&l).map_err(|e| at_layer(e, i))?;
     }
     if !rest.is_empty() {
         return Err(FormatError::BackboneTrailingBytes);
@@ -111,6 +134,72 @@ fn decode_backbone(rest: &[u8]) -> Parsed<MlpI8Ref<'_>> {
         Error::Format(f) => f,
         _ => FormatError::BackboneInputStep,
     })
+}
+
+/// Decodes and validates the layer list that follows the body; it must use all of `rest`.
+fn decode_net(rest: &[u8]) -> Parsed<NetI8Ref<'_>> {
+    let (h, mut rest): (NetHead<'_>, _) =
+        postcard::take_from_bytes(rest).map_err(|_| FormatError::NetInputShape)?;
+    let shape = Shape {
+        height: h.height as usize,
+        width: h.width as usize,
+        channels: h.channels as usize,
+    };
+    if shape.is_empty() || shape.len() > crate::net::MAX_ACTIVATION {
+        return Err(FormatError::NetInputShape);
+    }
+    let quant = InputQuant::new(shape.channels, h.input_offset, h.input_scale)
+        .map_err(|_| FormatError::NetInputQuant)?;
+    if h.layers == 0 || h.layers as usize > MAX_NET_LAYERS {
+        return Err(FormatError::LayerCount);
+    }
+    let mut layers = [LayerRef::default(); MAX_NET_LAYERS];
+    for (i, slot) in layers[..h.layers as usize].iter_mut().enumerate() {
+        let (l, r): (NetLayerBody<'_>, _) = postcard::take_from_bytes(rest)
+            .map_err(|_| FormatError::LayerDoesNotDecode { layer: i })?;
+        rest = r;
+        *slot = match l {
+            NetLayerBody::Dense(l) => LayerRef::Dense(dense(&l).map_err(|e| at_layer(e, i))?),
+            NetLayerBody::Conv {
+                kernel,
+                stride,
+                padding,
+                channels: l,
+            } => LayerRef::Conv(
+                Conv2dI8Ref::new(
+                    kernel as usize,
+                    stride as usize,
+                    padding as usize,
+                    l.inputs as usize,
+                    l.outputs as usize,
+                    bytemuck::cast_slice(l.weights),
+                    (l.bias, l.multiplier, bytemuck::cast_slice(l.shift)),
+                )
+                .map_err(|e| at_layer(e, i))?,
+            ),
+            NetLayerBody::MaxPool => LayerRef::MaxPool,
+            NetLayerBody::GlobalAvgPool => LayerRef::GlobalAvgPool,
+        };
+    }
+    if !rest.is_empty() {
+        return Err(FormatError::BackboneTrailingBytes);
+    }
+    NetI8Ref::new(shape, quant, &layers[..h.layers as usize]).map_err(|e| match e {
+        Error::Format(f) => f,
+        _ => FormatError::NetInputShape,
+    })
+}
+
+/// A dense layer from its wire form.
+fn dense<'a>(l: &LayerBody<'a>) -> Result<DenseI8Ref<'a>> {
+    DenseI8Ref::new(
+        l.inputs as usize,
+        l.outputs as usize,
+        bytemuck::cast_slice(l.weights),
+        l.bias,
+        l.multiplier,
+        bytemuck::cast_slice(l.shift),
+    )
 }
 
 /// Checks the prototype bytes of a `k × d` model and returns the int8 view (int8 models).
@@ -242,12 +331,19 @@ impl Model {
 
     fn parse(bytes: &[u8]) -> Parsed<ModelRef<'_>> {
         let (flags, body) = container::open(bytes, &MODEL_MAGIC, MODEL_VERSION, KNOWN_FLAGS)?;
-        let (b, backbone): (Body<'_>, _) = if flags & FLAG_BACKBONE == 0 {
-            (container::decode(body)?, None)
-        } else {
-            let (b, rest) =
-                postcard::take_from_bytes(body).map_err(|_| FormatError::BodyDoesNotDecode)?;
-            (b, Some(decode_backbone(rest)?))
+        let (b, backbone): (Body<'_>, _) = match (flags & FLAG_BACKBONE, flags & FLAG_NET) {
+            (0, 0) => (container::decode(body)?, None),
+            (0, _) | (_, 0) => {
+                let (b, rest) =
+                    postcard::take_from_bytes(body).map_err(|_| FormatError::BodyDoesNotDecode)?;
+                let backbone = if flags & FLAG_NET == 0 {
+                    Backbone::Mlp(decode_backbone(rest)?)
+                } else {
+                    Backbone::Net(decode_net(rest)?)
+                };
+                (b, Some(backbone))
+            }
+            _ => return Err(FormatError::BackboneConflict),
         };
         let (k, d) = (b.classes as usize, b.dim as usize);
         check_sizes(k, d).map_err(|_| FormatError::SizeOutOfRange)?;
@@ -258,8 +354,8 @@ impl Model {
         }
         check_sigma(b.sigma, k, m)?;
         check_names(flags & FLAG_NAMES != 0, b.class_names, k)?;
-        if let Some(mlp) = &backbone {
-            if mlp.outputs() != d {
+        if let Some(net) = &backbone {
+            if net.outputs() != d {
                 return Err(FormatError::BackboneOutputs);
             }
             if int8.is_none() {
@@ -281,10 +377,67 @@ impl Model {
     }
 }
 
+/// The int8 backbone of a model: raw input → int8 embedding.
+// Both variants are fixed-size views kept from parsing (the layer list: up to 16 layers), so
+// classifying never re-decodes or rescans the file; the size is that price.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Copy, Debug)]
+pub enum Backbone<'a> {
+    /// Dense layers (flag bit 1).
+    Mlp(MlpI8Ref<'a>),
+    /// A layer list: convolutions, pooling, dense (flag bit 2).
+    Net(NetI8Ref<'a>),
+}
+
+impl Backbone<'_> {
+    /// Raw input values.
+    pub fn inputs(&self) -> usize {
+        match self {
+            Backbone::Mlp(m) => m.inputs(),
+            Backbone::Net(n) => n.inputs(),
+        }
+    }
+
+    /// Embedding dimension.
+    pub fn outputs(&self) -> usize {
+        match self {
+            Backbone::Mlp(m) => m.outputs(),
+            Backbone::Net(n) => n.outputs(),
+        }
+    }
+
+    /// Bytes of working memory [`Backbone::forward`] needs.
+    pub fn arena_bytes(&self) -> usize {
+        match self {
+            Backbone::Mlp(m) => m.arena_bytes(),
+            Backbone::Net(n) => n.arena_bytes(),
+        }
+    }
+
+    /// Multiply-accumulates per input.
+    pub fn macs(&self) -> usize {
+        match self {
+            Backbone::Mlp(m) => m.layers().iter().map(|l| l.inputs() * l.outputs()).sum(),
+            Backbone::Net(n) => n.macs(),
+        }
+    }
+
+    /// The int8 embedding of a raw input, in `arena`.
+    ///
+    /// # Errors
+    /// As [`MlpI8Ref::forward`] / [`NetI8Ref::forward`].
+    pub fn forward<'s>(&self, x: &[f32], arena: &'s mut [i8]) -> Result<&'s [i8]> {
+        match self {
+            Backbone::Mlp(m) => m.forward(x, arena),
+            Backbone::Net(n) => n.forward(x, arena),
+        }
+    }
+}
+
 /// A validated model borrowing the file's bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct ModelRef<'a> {
-    backbone: Option<MlpI8Ref<'a>>,
+    backbone: Option<Backbone<'a>>,
     /// The int8 prototypes, validated once by the parser (int8 models).
     int8: Option<PrototypesI8Ref<'a>>,
     classes: usize,
@@ -385,8 +538,8 @@ impl<'a> ModelRef<'a> {
         }
     }
 
-    /// The int8 MLP backbone, if the file has one.
-    pub fn backbone(&self) -> Option<MlpI8Ref<'a>> {
+    /// The int8 backbone, if the file has one.
+    pub fn backbone(&self) -> Option<Backbone<'a>> {
         self.backbone
     }
 
@@ -394,26 +547,26 @@ impl<'a> ModelRef<'a> {
     /// data loader produced, before standardisation) is quantised with the backbone's input
     /// step, run through the int8 layers, and the int8 embedding is classified against the int8
     /// prototypes. Integers only after the first quantisation: the same bits on every target.
-    /// `scratch` needs [`ModelRef::raw_scratch_len`] bytes.
+    /// `arena` is the working memory, [`ModelRef::arena_bytes`] long (or longer).
     ///
     /// # Errors
-    /// [`Error::NoBackbone`] if the model has none; as [`MlpI8Ref::forward`] and
+    /// [`Error::NoBackbone`] if the model has none; as [`Backbone::forward`] and
     /// [`Classify::classify`] (an all-zero embedding is [`Error::ZeroVector`]: no direction).
-    pub fn classify_raw(&self, x: &[f32], scratch: &mut [i8]) -> Result<Prediction<i32>> {
+    pub fn classify_raw(&self, x: &[f32], arena: &mut [i8]) -> Result<Prediction<i32>> {
         // A backbone is only accepted with int8 prototypes.
-        let (Some(mlp), Some(p)) = (self.backbone, self.int8) else {
+        let (Some(net), Some(p)) = (self.backbone, self.int8) else {
             return Err(Error::NoBackbone);
         };
-        let z = mlp.forward(x, scratch)?;
+        let z = net.forward(x, arena)?;
         if z.iter().all(|&v| v == 0) {
             return Err(Error::ZeroVector);
         }
         p.classify(z)
     }
 
-    /// Scratch bytes [`ModelRef::classify_raw`] needs (0 without a backbone).
-    pub fn raw_scratch_len(&self) -> usize {
-        self.backbone.map_or(0, |m| m.scratch_len())
+    /// Working memory [`ModelRef::classify_raw`] needs, in bytes (0 without a backbone).
+    pub fn arena_bytes(&self) -> usize {
+        self.backbone.map_or(0, |m| m.arena_bytes())
     }
 
     /// Size of the model file in bytes (what it occupies in flash when embedded).
@@ -431,10 +584,10 @@ impl<'a> ModelRef<'a> {
         }
     }
 
-    /// RAM to classify one raw input with the backbone besides the input itself: the scratch
+    /// RAM to classify one raw input with the backbone besides the input itself: the arena
     /// of [`ModelRef::classify_raw`] and the running best (8 bytes); 0 without a backbone.
     pub fn raw_ram_bytes(&self) -> usize {
-        self.backbone.map_or(0, |m| m.scratch_len() + 8)
+        self.backbone.map_or(0, |m| m.arena_bytes() + 8)
     }
 }
 
@@ -474,6 +627,7 @@ pub struct ModelBuilder {
     sigma: alloc::vec::Vec<u8>,
     names: Option<alloc::string::String>,
     backbone: Option<(f32, alloc::vec::Vec<crate::mlp::DenseI8>)>,
+    net: Option<crate::net::NetI8>,
 }
 
 #[cfg(feature = "alloc")]
@@ -510,6 +664,7 @@ impl ModelBuilder {
             sigma,
             names: None,
             backbone: None,
+            net: None,
         }
     }
 
@@ -544,6 +699,13 @@ impl ModelBuilder {
         self
     }
 
+    /// An int8 layer-list backbone (int8 models only; not together with
+    /// [`ModelBuilder::backbone`]).
+    pub fn net(mut self, net: crate::net::NetI8) -> Self {
+        self.net = Some(net);
+        self
+    }
+
     /// The file's bytes. Run [`Model::from_bytes`] on them to validate.
     pub fn to_bytes(&self) -> alloc::vec::Vec<u8> {
         let body = Body {
@@ -564,19 +726,74 @@ impl ModelBuilder {
             push(postcard::to_allocvec(&(layers.len() as u32)).unwrap_or_default());
             for l in layers {
                 let (bias, multiplier) = l.le_bytes();
-                push(
-                    postcard::to_allocvec(&LayerBody {
-                        inputs: l.inputs as u32,
-                        outputs: l.outputs as u32,
-                        weights: bytemuck::cast_slice(&l.weights),
-                        bias: &bias,
-                        multiplier: &multiplier,
-                        shift: bytemuck::cast_slice(&l.shift),
-                    })
-                    .unwrap_or_default(),
-                );
+                push(postcard::to_allocvec(&dense_body(l, &bias, &multiplier)).unwrap_or_default());
             }
+        }
+        if let Some(net) = &self.net {
+            flags |= FLAG_NET;
+            encoded.extend_from_slice(&net_bytes(net));
         }
         container::seal(&MODEL_MAGIC, MODEL_VERSION, flags, &encoded)
     }
+}
+
+/// The wire form of an owned dense layer whose bias and multiplier bytes are given.
+#[cfg(feature = "alloc")]
+fn dense_body<'a>(
+    l: &'a crate::mlp::DenseI8,
+    bias: &'a [u8],
+    multiplier: &'a [u8],
+) -> LayerBody<'a> {
+    LayerBody {
+        inputs: l.inputs as u32,
+        outputs: l.outputs as u32,
+        weights: bytemuck::cast_slice(&l.weights),
+        bias,
+        multiplier,
+        shift: bytemuck::cast_slice(&l.shift),
+    }
+}
+
+/// The bytes of a layer list: its head, then each layer.
+#[cfg(feature = "alloc")]
+fn net_bytes(net: &crate::net::NetI8) -> alloc::vec::Vec<u8> {
+    use crate::net::{LayerI8, le_f32, le_i32};
+    let (offset, scale) = (le_f32(&net.input_offset), le_f32(&net.input_scale));
+    let head = NetHead {
+        height: net.input.height as u32,
+        width: net.input.width as u32,
+        channels: net.input.channels as u32,
+        input_offset: &offset,
+        input_scale: &scale,
+        layers: net.layers.len() as u32,
+    };
+    let mut out = postcard::to_allocvec(&head).unwrap_or_default();
+    for l in &net.layers {
+        let bytes = match l {
+            LayerI8::Dense(d) => {
+                let (bias, multiplier) = d.le_bytes();
+                postcard::to_allocvec(&NetLayerBody::Dense(dense_body(d, &bias, &multiplier)))
+            }
+            LayerI8::Conv(c) => {
+                let (bias, multiplier) = (le_i32(&c.bias), le_i32(&c.multiplier));
+                postcard::to_allocvec(&NetLayerBody::Conv {
+                    kernel: c.kernel as u32,
+                    stride: c.stride as u32,
+                    padding: c.padding as u32,
+                    channels: LayerBody {
+                        inputs: c.inputs as u32,
+                        outputs: c.outputs as u32,
+                        weights: bytemuck::cast_slice(&c.weights),
+                        bias: &bias,
+                        multiplier: &multiplier,
+                        shift: bytemuck::cast_slice(&c.shift),
+                    },
+                })
+            }
+            LayerI8::MaxPool => postcard::to_allocvec(&NetLayerBody::MaxPool),
+            LayerI8::GlobalAvgPool => postcard::to_allocvec(&NetLayerBody::GlobalAvgPool),
+        };
+        out.extend_from_slice(&bytes.unwrap_or_default());
+    }
+    out
 }
