@@ -455,3 +455,22 @@ fn a_model_cannot_carry_both_backbones_and_every_corruption_is_refused() {
         assert!(Model::from_bytes(&bytes[..len]).is_err());
     }
 }
+
+/// Writes `fuzz/seeds/parse_model/net-small.dl2p`: a small layer-list model (every layer kind)
+/// behind the fuzz target's mode byte 0 (bytes used as they are).
+#[test]
+#[ignore = "rewrites a fuzz seed; run deliberately"]
+fn write_fuzz_seed() {
+    let net = (0..)
+        .map(random_net)
+        .find(|n| {
+            n.layers.len() >= 4
+                && n.layers.iter().any(|l| matches!(l, LayerI8::Conv(_)))
+                && n.layers.iter().any(|l| matches!(l, LayerI8::MaxPool))
+        })
+        .unwrap();
+    let mut bytes = vec![0u8];
+    bytes.extend(model(net));
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/seeds/parse_model/net-small.dl2p");
+    std::fs::write(path, bytes).unwrap();
+}

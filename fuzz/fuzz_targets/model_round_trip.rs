@@ -1,11 +1,13 @@
 //! Round trip of the model format: a model built from arbitrary sizes and values by the host's
 //! `ModelBuilder` is accepted by the core's parser and reads back as the same model — sizes,
-//! storage, prototypes, σ, names and backbone layers. (Differential: the writer and the parser
+//! storage, prototypes, σ, names and backbone layers (an MLP or a layer list with convolution
+//! and pooling, which must also run in the arena it states). (Differential: the writer and the parser
 //! agree on every field.)
 #![no_main]
 
-use dl2pa_core::format::{Model, ModelBuilder, Quant};
+use dl2pa_core::format::{Backbone, Model, ModelBuilder, Quant};
 use dl2pa_core::mlp::DenseI8;
+use dl2pa_core::net::{Conv2dI8, LayerI8, NetI8, Shape};
 use libfuzzer_sys::fuzz_target;
 
 /// Consumes bytes from the input, 0 once it runs out.
@@ -22,6 +24,69 @@ impl Bytes<'_> {
     }
     fn below(&mut self, n: usize) -> usize {
         usize::from(self.u8()) % n
+    }
+}
+
+/// Bias, multiplier and shift of `n` channels.
+fn channels(b: &mut Bytes<'_>, n: usize) -> (Vec<i32>, Vec<i32>, Vec<i8>) {
+    (
+        (0..n).map(|_| i32::from(b.i8()) * 1000).collect(),
+        (0..n).map(|_| i32::from(b.u8()) << 22).collect(),
+        (0..n).map(|_| (b.below(40) as i8) - 20).collect(),
+    )
+}
+
+/// A layer list from the bytes: an optional convolution, an optional pool, then dense to `d`.
+fn random_net(b: &mut Bytes<'_>, d: usize) -> NetI8 {
+    let input = Shape { height: 1 + b.below(6), width: 1 + b.below(6), channels: 1 + b.below(2) };
+    let (mut shape, mut layers) = (input, vec![]);
+    let kernel = 1 + b.below(3);
+    let (stride, padding) = (1 + b.below(2), b.below(kernel));
+    let fits = shape.height + 2 * padding >= kernel && shape.width + 2 * padding >= kernel;
+    if b.u8() % 2 == 0 && fits {
+        let outputs = 1 + b.below(4);
+        let terms = kernel * kernel * shape.channels;
+        let (bias, multiplier, shift) = channels(b, outputs);
+        layers.push(LayerI8::Conv(Conv2dI8 {
+            kernel,
+            stride,
+            padding,
+            inputs: shape.channels,
+            outputs,
+            weights: (0..outputs * terms).map(|_| b.i8()).collect(),
+            bias,
+            multiplier,
+            shift,
+        }));
+        let side = |n: usize| (n + 2 * padding - kernel) / stride + 1;
+        shape = Shape { height: side(shape.height), width: side(shape.width), channels: outputs };
+    }
+    match b.u8() % 3 {
+        0 if shape.height >= 2 && shape.width >= 2 => {
+            layers.push(LayerI8::MaxPool);
+            shape = Shape { height: shape.height / 2, width: shape.width / 2, ..shape };
+        }
+        1 => {
+            layers.push(LayerI8::GlobalAvgPool);
+            shape = Shape { height: 1, width: 1, ..shape };
+        }
+        _ => {}
+    }
+    let inputs = shape.height * shape.width * shape.channels;
+    let (bias, multiplier, shift) = channels(b, d);
+    layers.push(LayerI8::Dense(DenseI8 {
+        inputs,
+        outputs: d,
+        weights: (0..inputs * d).map(|_| b.i8()).collect(),
+        bias,
+        multiplier,
+        shift,
+    }));
+    NetI8 {
+        input,
+        input_offset: (0..input.channels).map(|_| f32::from(b.i8()) / 64.0).collect(),
+        input_scale: (0..input.channels).map(|_| 1.0 + f32::from(b.u8())).collect(),
+        layers,
     }
 }
 
@@ -53,7 +118,12 @@ fuzz_target!(|data: &[u8]| {
     if named {
         builder = builder.names(&names);
     }
-    let layers = if int8 && b.u8() % 2 == 0 {
+    let kind = if int8 { b.u8() % 3 } else { 0 };
+    let net = (kind == 2).then(|| random_net(&mut b, d));
+    if let Some(n) = &net {
+        builder = builder.net(n.clone());
+    }
+    let layers = if kind == 1 {
         let widths = [1 + b.below(6), 1 + b.below(6), d];
         let layers: Vec<DenseI8> = widths
             .windows(2)
@@ -86,13 +156,21 @@ fuzz_target!(|data: &[u8]| {
         }
         Quant::F32 => assert!(!int8),
     }
-    match (model.backbone(), layers) {
-        (None, None) => {}
-        (Some(net), Some(layers)) => {
-            assert_eq!(net.inputs(), layers[0].inputs);
-            assert_eq!(net.outputs(), d);
+    match (model.backbone(), layers, net) {
+        (None, None, None) => {}
+        (Some(Backbone::Mlp(got)), Some(layers), None) => {
+            assert_eq!(got.inputs(), layers[0].inputs);
+            assert_eq!(got.outputs(), d);
         }
-        (got, want) => panic!("backbone {:?} vs {:?}", got.is_some(), want.is_some()),
+        (Some(Backbone::Net(got)), None, Some(want)) => {
+            assert_eq!(got.input_shape(), want.input);
+            assert_eq!((got.layers().len(), got.outputs()), (want.layers.len(), d));
+            // It runs in exactly the arena it states.
+            let raw: Vec<f32> = (0..got.inputs()).map(|i| (i as f32 * 0.3).sin()).collect();
+            let mut arena = vec![0i8; got.arena_bytes()];
+            assert_eq!(got.forward(&raw, &mut arena).map(|z| z.len()), Ok(d));
+        }
+        (got, want, net) => panic!("backbone {:?} vs {:?} {:?}", got.is_some(), want.is_some(), net.is_some()),
     }
     assert_eq!(model.flash_bytes(), bytes.len());
 });

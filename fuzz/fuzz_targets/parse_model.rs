@@ -3,7 +3,7 @@
 //! and (with a backbone) raw inputs. Inputs
 //! whose header and checksum are right reach the body validation: the first input byte picks
 //! whether the rest is used raw or framed with a correct header and CRC; the body's first byte
-//! sets the two model flags (names, backbone).
+//! sets the three model flags (names, MLP backbone, layer-list backbone).
 #![no_main]
 
 use dl2pa_core::format::{Features, Model, crc32};
@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 fn framed(magic: &[u8; 4], body: &[u8]) -> Vec<u8> {
     let mut b = magic.to_vec();
     b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&[body.first().copied().unwrap_or(0) & 3, 0]);
+    b.extend_from_slice(&[body.first().copied().unwrap_or(0) & 7, 0]);
     b.extend_from_slice(&(body.len() as u32).to_le_bytes());
     b.extend_from_slice(body);
     let c = crc32(&b);
@@ -33,8 +33,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = m.classify(&x, &mut scratch);
         if let Some(b) = m.backbone() {
             let raw: Vec<f32> = (0..b.inputs()).map(|i| (i as f32 * 0.11).cos()).collect();
-            let mut scratch = vec![0i8; m.raw_scratch_len()];
-            let _ = m.classify_raw(&raw, &mut scratch);
+            let mut arena = vec![0i8; m.arena_bytes()];
+            let _ = m.classify_raw(&raw, &mut arena);
         }
         for c in 0..m.classes() {
             assert!((m.sigma(c) as usize) < m.num_prototypes());

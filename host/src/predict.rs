@@ -43,7 +43,7 @@ pub fn predict_with_model(
         }
         Some(_) => {}
     }
-    let mut scratch = vec![0i8; m.raw_scratch_len()];
+    let mut scratch = vec![0i8; m.arena_bytes()];
     inputs
         .x
         .chunks_exact(f)

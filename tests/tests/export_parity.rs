@@ -1,10 +1,10 @@
 //! Train → export → dl2pa-core: the core's predictions on the written int8 model equal the
 //! host's own int8 simulation on every test example, and int8 stays within 0.3 points of f32;
-//! with the int8 MLP backbone, raw inputs too.
+//! with the int8 MLP or CNN backbone, raw inputs too.
 
 use dl2pa::export::{ExportConfig, QuantKind, export, simulate_int8};
 use dl2pa::inference::Classifier;
-use dl2pa_core::format::{Features, Model, Quant};
+use dl2pa_core::format::{Backbone, Features, Model, Quant};
 
 /// A digits run (MLP 64 → 64 → 8, 6 epochs) in `dir/run`.
 fn digits_run(dir: &std::path::Path, dev: &burn::prelude::Device) -> std::path::PathBuf {
@@ -39,7 +39,10 @@ fn core_matches_host_on_every_example() {
     let t = report.test.as_ref().expect("the run's data is readable");
     assert_eq!(t.core_mismatches, 0);
     let b = report.backbone.as_ref().expect("a backbone report");
-    assert_eq!(b.layers, vec![(64, 64), (64, 8)]);
+    assert_eq!(
+        (b.kind.as_str(), b.layers.clone()),
+        ("mlp", vec!["64->64".into(), "64->8".into()])
+    );
     let bt = b.test.as_ref().expect("backbone test figures");
     assert_eq!(bt.core_mismatches, 0, "{b:?}");
     // Folding standardisation and BatchNorm changes nothing but rounding.
@@ -93,16 +96,72 @@ fn psc_runs_cannot_be_exported() {
     assert!(err.contains("psc run"), "{err}");
 }
 
+/// A CNN run exports as a layer list: the core's `classify_raw` on the written file equals the
+/// host's independent integer simulation on every raw test image, the folded f32 network equals
+/// the trained one, and the arena is the largest layer input + output.
 #[test]
-fn only_int8_mlp_runs_export_a_backbone() {
+fn a_cnn_run_exports_a_layer_list_the_core_runs_like_the_host() {
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dl2pa::train::config::TrainConfig {
         backbone: dl2pa::model::BackboneKind::Cnn,
-        epochs: 1,
+        epochs: 3,
         ..Default::default()
     };
     dl2pa::train::train(&cfg, &dev, dir.path(), false, None, &mut |_| {}).unwrap();
+    let out = dir.path().join("m.dl2p");
+    let backbone = ExportConfig {
+        backbone: true,
+        ..ExportConfig::int8()
+    };
+    let report = export(dir.path(), &out, &backbone, &dev).unwrap();
+    let b = report.backbone.as_ref().expect("a backbone report");
+    let bt = b.test.as_ref().expect("backbone test figures");
+    assert_eq!(b.kind, "cnn");
+    assert_eq!(
+        b.layers[..2],
+        ["conv3x3/1 1->32".to_string(), "maxpool2x2".into()]
+    );
+    // 8×8 digits: conv1 reads 64 values and writes 8·8·32 beside them.
+    assert_eq!(b.arena_bytes, 64 + 8 * 8 * 32);
+    assert_eq!((bt.core_mismatches, bt.fold_disagreements), (0, 0), "{b:?}");
+    // 359 test digits: two examples are 0.56 points.
+    assert!((bt.int8_top1 - bt.f32_top1).abs() <= 1.2, "{b:?}");
+    let bytes = std::fs::read(&out).unwrap();
+    let m = Model::from_bytes(&bytes).unwrap();
+    assert!(matches!(m.backbone(), Some(Backbone::Net(n)) if n.inputs() == 64));
+
+    // `dl2pa predict --model` on new inputs: the core's int8 CNN agrees with the run's f32 one.
+    let c = Classifier::load(dir.path(), &dev).unwrap();
+    let info = c.schema().clone();
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/data/digits.csv.gz");
+    let raw = info.read(&csv).unwrap();
+    let int8 = dl2pa::predict::predict_with_model(&out, &raw, &info).unwrap();
+    let f32_preds = c.predict(&raw, &dev).unwrap();
+    let same = int8
+        .iter()
+        .zip(&f32_preds)
+        .filter(|(a, b)| **a == info.classes[**b as usize])
+        .count();
+    assert!(
+        same * 100 >= 98 * int8.len(),
+        "{same} of {} agree",
+        int8.len()
+    );
+}
+
+#[test]
+fn backbones_need_int8_and_a_layer_list_has_no_residual_adds() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dl2pa::train::config::TrainConfig {
+        backbone: dl2pa::model::BackboneKind::Resnet32,
+        epochs: 1,
+        train_limit: 64,
+        ..Default::default()
+    };
+    dl2pa::train::train(&cfg, &dev, dir.path(), false, None, &mut |_| {}).unwrap();
+    assert!(!dir.path().join("calibration.json").exists());
     let out = dir.path().join("m.dl2p");
     let err = |quant| {
         let cfg = ExportConfig {
@@ -120,7 +179,7 @@ fn only_int8_mlp_runs_export_a_backbone() {
     );
     assert_eq!(
         err(QuantKind::Int8),
-        "--backbone = cnn backbone: expected an MLP run (convolutions are not in the model format)"
+        "--backbone = resnet32 backbone: expected an MLP or CNN run (the ResNet's residual adds are not in the model format)"
     );
     assert!(!out.exists(), "nothing is written on error");
 }

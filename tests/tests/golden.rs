@@ -86,20 +86,20 @@ fn read_raw(b: &[u8]) -> Raw {
     }
 }
 
-#[test]
-fn golden_backbone_classifies_raw_inputs_as_recorded() {
-    let mb = std::fs::read(golden("mlp.dl2p")).unwrap();
-    let raw = read_raw(&std::fs::read(golden("raw.bin")).unwrap());
+/// The golden model `model` classifies the raw inputs of `raw` as recorded, through its backbone.
+fn classifies_raw_inputs_as_recorded(model: &str, raw: &str) -> usize {
+    let mb = std::fs::read(golden(model)).unwrap();
+    let raw = read_raw(&std::fs::read(golden(raw)).unwrap());
     let m = Model::from_bytes(&mb).expect("the golden backbone model still parses");
     assert_eq!(
         m.backbone().expect("it has a backbone").inputs(),
         raw.inputs
     );
-    let mut scratch = vec![0i8; m.raw_scratch_len()];
+    let mut arena = vec![0i8; m.arena_bytes()];
     let mut correct = 0;
     for (i, x) in raw.x.chunks_exact(raw.inputs).enumerate() {
         let got = m
-            .classify_raw(x, &mut scratch)
+            .classify_raw(x, &mut arena)
             .map_or(u16::MAX, |p| p.class as u16);
         assert_eq!(got, raw.expected[i], "example {i}");
         correct += usize::from(got == raw.labels[i]);
@@ -109,31 +109,38 @@ fn golden_backbone_classifies_raw_inputs_as_recorded() {
         correct * 100 > 90 * n,
         "golden backbone accuracy fell: {correct}/{n}"
     );
+    m.arena_bytes()
 }
 
-/// Writes `mlp.dl2p` and `raw.bin`: a small digits MLP (64 → 32 → 16) exported with its
-/// backbone, and the raw test inputs with the host's predictions.
 #[test]
-#[ignore = "rewrites tests/golden; run deliberately"]
-fn regenerate_backbone() {
+fn golden_backbone_classifies_raw_inputs_as_recorded() {
+    classifies_raw_inputs_as_recorded("mlp.dl2p", "raw.bin");
+}
+
+#[test]
+fn golden_cnn_classifies_raw_inputs_as_recorded() {
+    // 8×8 digits: the first convolution's input and output side by side.
+    assert_eq!(
+        classifies_raw_inputs_as_recorded("cnn.dl2p", "raw-cnn.bin"),
+        64 + 8 * 8 * 32
+    );
+}
+
+/// Trains `cfg` on digits, exports it with its backbone to `model` and writes the raw test
+/// inputs with the core's predictions to `raw`.
+fn write_backbone_golden(cfg: &dl2pa::train::config::TrainConfig, model: &str, raw: &str) {
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let cfg = dl2pa::train::config::TrainConfig {
-        dim: 16,
-        widths: vec![32],
-        epochs: 15,
-        ..Default::default()
-    };
-    dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |l| eprintln!("{l}")).unwrap();
-    let cfg = dl2pa::export::ExportConfig {
+    dl2pa::train::train(cfg, &dev, &run, false, None, &mut |l| eprintln!("{l}")).unwrap();
+    let export = dl2pa::export::ExportConfig {
         backbone: true,
         ..dl2pa::export::ExportConfig::int8()
     };
-    let r = dl2pa::export::export(&run, &golden("mlp.dl2p"), &cfg, &dev).unwrap();
+    let r = dl2pa::export::export(&run, &golden(model), &export, &dev).unwrap();
     eprintln!("{r:?}");
     assert_eq!(r.core_mismatches(), 0);
-    let bytes = std::fs::read(golden("mlp.dl2p")).unwrap();
+    let bytes = std::fs::read(golden(model)).unwrap();
     let m = Model::from_bytes(&bytes).unwrap();
     let data = dl2pa::inference::Classifier::load(&run, &dev)
         .unwrap()
@@ -141,7 +148,7 @@ fn regenerate_backbone() {
         .unwrap();
     let f = data.shape().features();
     let x = &data.test.x;
-    let mut scratch = vec![0i8; m.raw_scratch_len()];
+    let mut arena = vec![0i8; m.arena_bytes()];
     let n = data.test.len();
     let mut out = Vec::new();
     out.extend_from_slice(&(n as u32).to_le_bytes());
@@ -154,11 +161,39 @@ fn regenerate_backbone() {
     }
     for xi in x.chunks_exact(f) {
         let c = m
-            .classify_raw(xi, &mut scratch)
+            .classify_raw(xi, &mut arena)
             .map_or(u16::MAX, |p| p.class as u16);
         out.extend_from_slice(&c.to_le_bytes());
     }
-    std::fs::write(golden("raw.bin"), out).unwrap();
+    std::fs::write(golden(raw), out).unwrap();
+}
+
+/// Writes `mlp.dl2p` and `raw.bin`: a small digits MLP (64 → 32 → 16) exported with its
+/// backbone, and the raw test inputs with the host's predictions.
+#[test]
+#[ignore = "rewrites tests/golden; run deliberately"]
+fn regenerate_backbone() {
+    let cfg = dl2pa::train::config::TrainConfig {
+        dim: 16,
+        widths: vec![32],
+        epochs: 15,
+        ..Default::default()
+    };
+    write_backbone_golden(&cfg, "mlp.dl2p", "raw.bin");
+}
+
+/// Writes `cnn.dl2p` and `raw-cnn.bin`: the project's CNN on digits (d = 16, 15 epochs)
+/// exported with its layer list, and the raw test inputs with the core's predictions.
+#[test]
+#[ignore = "rewrites tests/golden; run deliberately"]
+fn regenerate_cnn() {
+    let cfg = dl2pa::train::config::TrainConfig {
+        dim: 16,
+        backbone: dl2pa::model::BackboneKind::Cnn,
+        epochs: 15,
+        ..Default::default()
+    };
+    write_backbone_golden(&cfg, "cnn.dl2p", "raw-cnn.bin");
 }
 
 #[test]

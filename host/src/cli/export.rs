@@ -90,16 +90,16 @@ fn print_report(a: &ExportArgs, r: &Report) {
         ),
     }
     if let Some(b) = &r.backbone {
-        let widths: Vec<String> = b.layers.iter().map(|(i, o)| format!("{i}->{o}")).collect();
         println!(
-            "  backbone    int8 MLP {} ({} MACs per input with the prototypes), ranges from {} training inputs",
-            widths.join(", "),
+            "  backbone    int8 {} {} ({} MACs per input with the prototypes), ranges from {} training inputs",
+            b.kind.to_uppercase(),
+            b.layers.join(", "),
             b.macs,
             b.calibration_examples
         );
         println!(
-            "              {} bytes RAM to classify one raw input",
-            b.ram_bytes
+            "              {} bytes RAM to classify one raw input ({} of them the arena)",
+            b.ram_bytes, b.arena_bytes
         );
         if let Some(t) = &b.test {
             println!(

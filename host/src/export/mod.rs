@@ -11,6 +11,8 @@
 //! with the reason, when it cannot be read.
 
 pub mod backbone;
+pub mod conv;
+pub mod float;
 mod report;
 mod rust;
 
@@ -28,7 +30,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::inference::Classifier;
 use crate::run::RunDir;
-use backbone::{DenseNet, QuantizedNet};
+use float::{FloatBackbone, IntBackbone};
 
 /// Storage of the exported prototypes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -49,7 +51,7 @@ pub struct ExportConfig {
     pub features: Option<PathBuf>,
     /// Also write the int8 prototypes as Rust source here.
     pub rust: Option<PathBuf>,
-    /// Include the int8 MLP backbone.
+    /// Include the int8 backbone (MLP and CNN runs).
     pub backbone: bool,
 }
 
@@ -74,8 +76,8 @@ struct Int8Prototypes {
 /// The backbone as exported: the folded f32 network, its int8 form, and the number of training
 /// inputs its ranges were measured on.
 struct Backbone {
-    f32_net: DenseNet,
-    int8: QuantizedNet,
+    f32_net: FloatBackbone,
+    int8: IntBackbone,
     calibrated: usize,
 }
 
@@ -94,7 +96,7 @@ struct Built {
 /// # Errors
 /// [`Error::Format`](crate::data::Error::Format) for a `psc` run (no prototypes) or a run that
 /// cannot be loaded;
-/// [`Error::Arg`](crate::data::Error::Arg) for `--backbone` on a run without an MLP or with
+/// [`Error::Arg`](crate::data::Error::Arg) for `--backbone` on a ResNet run or with
 /// `--quant f32`;
 /// [`Error::Io`](crate::data::Error::Io); whatever loading the data reports when `--features` needs
 /// it.
@@ -173,7 +175,7 @@ fn build(run: &Path, c: &Classifier, cfg: &ExportConfig) -> Result<Built> {
         .names(&c.schema().classes);
     let backbone = if cfg.backbone {
         let b = build_backbone(run, c, cfg.quant)?;
-        builder = builder.backbone(b.int8.input_step, b.int8.layers.clone());
+        builder = b.int8.add_to(builder);
         Some(b)
     } else {
         None
@@ -194,32 +196,34 @@ impl Backbone {
         prototype_macs: usize,
         test: Option<BackboneTest>,
     ) -> BackboneReport {
-        let layers = &self.int8.layers;
+        let (kind, layers) = self.int8.describe();
         BackboneReport {
-            layers: layers.iter().map(|l| (l.inputs, l.outputs)).collect(),
+            kind: kind.to_string(),
+            layers,
             calibration_examples: self.calibrated,
+            arena_bytes: parsed.arena_bytes(),
             ram_bytes: parsed.raw_ram_bytes(),
-            macs: layers.iter().map(|l| l.inputs * l.outputs).sum::<usize>() + prototype_macs,
+            macs: parsed.backbone().map_or(0, |b| b.macs()) + prototype_macs,
             test,
         }
     }
 }
 
-/// The int8 backbone of an MLP run: folded f32 network, its quantisation with the run's
+/// The int8 backbone of an MLP or CNN run: folded f32 network, its quantisation with the run's
 /// calibration, and how many inputs that was measured on.
 fn build_backbone(run: &Path, c: &Classifier, quant: QuantKind) -> Result<Backbone> {
     if quant != QuantKind::Int8 {
         return Err(Error::arg("--backbone", "with --quant f32", "--quant int8"));
     }
-    let layers = c.network.dense_layers()?.ok_or_else(|| {
-        Error::arg(
-            "--backbone",
-            format!("{:?} backbone", c.config.backbone).to_lowercase(),
-            "an MLP run (convolutions are not in the model format)",
-        )
-    })?;
     let schema = c.schema();
-    let f32_net = DenseNet::with_raw_input(layers, schema.shape, &schema.standardisation)?;
+    let f32_net = FloatBackbone::of(&c.network, schema.shape, &schema.standardisation)?
+        .ok_or_else(|| {
+            Error::arg(
+                "--backbone",
+                format!("{:?} backbone", c.config.backbone).to_lowercase(),
+                "an MLP or CNN run (the ResNet's residual adds are not in the model format)",
+            )
+        })?;
     let dir = RunDir::new(run);
     let file = dir.file("calibration.json");
     let epoch = dir.state()?.epochs_done;
@@ -243,7 +247,7 @@ fn build_backbone(run: &Path, c: &Classifier, quant: QuantKind) -> Result<Backbo
         }
     };
     Ok(Backbone {
-        int8: backbone::quantize_net(&f32_net, &ranges)?,
+        int8: f32_net.quantize(&ranges)?,
         f32_net,
         calibrated: ranges.examples,
     })
@@ -314,11 +318,11 @@ fn test_backbone(
     let (cp, protos) = (&built.cp, &built.protos);
     let raw = &data.test;
     let f = c.schema().features();
-    let mut scratch = vec![0i8; parsed.raw_scratch_len()];
+    let mut scratch = vec![0i8; parsed.arena_bytes()];
     let (mut hit32, mut hit8, mut fold, mut mismatch) = (0, 0, 0, 0);
     for ((x, &label), &trained) in raw.x.chunks_exact(f).zip(&raw.y).zip(trained) {
         let p32 = argmax_f64(cp, b.f32_net.embed(x).into_iter());
-        let qz = backbone::simulate(&b.int8, x);
+        let qz = b.int8.simulate(x);
         // An all-zero embedding has no direction: no class, on the device as here.
         let host = (!qz.iter().all(|&v| v == 0)).then(|| simulate_int8(&protos.q, k, &qz));
         let core = parsed.classify_raw(x, &mut scratch).ok().map(|p| p.class);

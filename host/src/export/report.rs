@@ -44,11 +44,15 @@ pub struct TestReport {
 /// What `export --backbone` built: raw input → class on the device.
 #[derive(Clone, Debug, Serialize)]
 pub struct BackboneReport {
-    /// `(inputs, outputs)` of each dense layer.
-    pub layers: Vec<(usize, usize)>,
+    /// `"mlp"` (dense layers) or `"cnn"` (a layer list).
+    pub kind: String,
+    /// One line per layer: `"784->128"`, `"conv3x3/1 1->32"`, `"maxpool2x2"`, `"gap"`.
+    pub layers: Vec<String>,
     /// Training examples the activation ranges were calibrated on.
     pub calibration_examples: usize,
-    /// RAM for one raw classification besides the input (two activation buffers + best).
+    /// The working memory (arena) of one raw classification, bytes.
+    pub arena_bytes: usize,
+    /// RAM for one raw classification besides the input: the arena and the best class/score.
     pub ram_bytes: usize,
     /// Multiply-accumulates per raw classification (layers and prototypes).
     pub macs: usize,

@@ -10,8 +10,8 @@ use burn::tensor::activation::relu;
 /// Conv 3×3 (no bias) → BatchNorm → ReLU.
 #[derive(Module, Debug)]
 pub struct ConvBnRelu {
-    conv: Conv2d,
-    bn: BatchNorm,
+    pub(crate) conv: Conv2d,
+    pub(crate) bn: BatchNorm,
 }
 
 impl ConvBnRelu {
@@ -41,12 +41,12 @@ impl ConvBnRelu {
 /// The CNN backbone.
 #[derive(Module, Debug)]
 pub struct Cnn {
-    c1: ConvBnRelu,
-    c2: ConvBnRelu,
-    c3: ConvBnRelu,
+    pub(crate) c1: ConvBnRelu,
+    pub(crate) c2: ConvBnRelu,
+    pub(crate) c3: ConvBnRelu,
     pool: MaxPool2d,
     gap: AdaptiveAvgPool2d,
-    out: Linear,
+    pub(crate) out: Linear,
 }
 
 impl Cnn {

@@ -4,6 +4,7 @@
 
 mod cnn;
 mod mlp;
+mod plain;
 mod resnet;
 
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use cnn::Cnn;
 pub use mlp::Mlp;
+pub use plain::{ConvF32, DenseF32, PlainLayer};
 pub use resnet::ResNet;
 
 use crate::data::Shape;
@@ -111,72 +113,6 @@ impl Network {
     /// Class logits of the linear classifier (`psc` only).
     pub fn logits(&self, z: Tensor<2>) -> Option<Tensor<2>> {
         self.classifier.as_ref().map(|c| c.forward(z))
-    }
-}
-
-/// A dense layer in f32, `y = W x + b`, `W` row-major by output.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DenseF32 {
-    /// Inputs.
-    pub inputs: usize,
-    /// Outputs.
-    pub outputs: usize,
-    /// `outputs × inputs`.
-    pub weights: Vec<f32>,
-    /// `outputs`.
-    pub bias: Vec<f32>,
-}
-
-fn values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
-    t.try_into_vec_as::<f32>()
-        .map_err(|e| Error::Numerical(format!("reading a layer's parameters: {e:?}")))
-}
-
-impl Network {
-    /// The MLP backbone as plain dense layers (ReLU between them), the embedding BatchNorm
-    /// folded into the last one: `γ (W x + b − μ) / √(σ² + ε) + β`. `None` for convolutional
-    /// backbones and `psc` models (whose output is not an embedding for prototypes).
-    ///
-    /// # Errors
-    /// [`Error::Numerical`] if a tensor cannot be read back.
-    pub fn dense_layers(&self) -> Result<Option<Vec<DenseF32>>> {
-        let Backbone::Mlp(mlp) = &self.backbone else {
-            return Ok(None);
-        };
-        if self.classifier.is_some() {
-            return Ok(None);
-        }
-        let mut out = Vec::new();
-        for l in mlp.layers() {
-            let [inputs, outputs] = l.weight.val().dims();
-            // burn stores `[inputs, outputs]` (y = x W): transpose to rows by output.
-            let w = values(l.weight.val().transpose())?;
-            let bias = match &l.bias {
-                Some(b) => values(b.val())?,
-                None => vec![0.0; outputs],
-            };
-            out.push(DenseF32 {
-                inputs,
-                outputs,
-                weights: w,
-                bias,
-            });
-        }
-        if let (Some(bn), Some(last)) = (&self.bn, out.last_mut()) {
-            let gamma = values(bn.gamma.val())?;
-            let beta = values(bn.beta.val())?;
-            let mean = values(bn.running_mean.value())?;
-            let var = values(bn.running_var.value())?;
-            for o in 0..last.outputs {
-                let g = f64::from(gamma[o]) / (f64::from(var[o]) + bn.epsilon).sqrt();
-                for w in &mut last.weights[o * last.inputs..(o + 1) * last.inputs] {
-                    *w = (f64::from(*w) * g) as f32;
-                }
-                last.bias[o] = ((f64::from(last.bias[o]) - f64::from(mean[o])) * g
-                    + f64::from(beta[o])) as f32;
-            }
-        }
-        Ok(Some(out))
     }
 }
 

@@ -34,7 +34,7 @@ pub struct Setup {
     /// Training examples per class (after `--train-limit` and `--imbalance`).
     pub train_counts: Vec<usize>,
     /// Raw (unstandardised) training inputs for the int8 backbone's calibration: every
-    /// `⌈n / 2000⌉`-th training example of MLP runs with prototypes, else empty.
+    /// `⌈n / 2000⌉`-th training example of MLP and CNN runs with prototypes, else empty.
     pub calibration: Vec<f32>,
 }
 
@@ -60,7 +60,8 @@ impl Setup {
                 format!("at most {}", dl2pa_core::MAX_CLASSES),
             ));
         }
-        let calibration = if cfg.backbone == BackboneKind::Mlp && cfg.method.uses_prototypes() {
+        let exportable = matches!(cfg.backbone, BackboneKind::Mlp | BackboneKind::Cnn);
+        let calibration = if exportable && cfg.method.uses_prototypes() {
             let f = data.shape().features();
             let stride = data.train.len().div_ceil(CALIBRATION_EXAMPLES);
             data.train

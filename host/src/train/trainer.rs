@@ -17,7 +17,7 @@ use super::schedule;
 use super::setup::{Setup, initial_sigma};
 use crate::data::{Shape, Split};
 use crate::error::{Error, Result};
-use crate::export::backbone;
+use crate::export::float::FloatBackbone;
 use crate::inference::{self, inputs};
 use crate::model::{Network, l2_normalize};
 use crate::prototypes::{self, Quality};
@@ -244,18 +244,17 @@ impl Trainer {
         Ok(inference::evaluate(&net, test, self.shape, k, cp.as_deref(), &self.device)?.0)
     }
 
-    /// Measures the int8 backbone's activation ranges on the calibration inputs (MLP runs with
-    /// prototypes) and writes `calibration.json` for the committed epoch.
+    /// Measures the int8 backbone's activation ranges on the calibration inputs (MLP and CNN
+    /// runs with prototypes) and writes `calibration.json` for the committed epoch.
     fn calibrate(&mut self, setup: &Setup) -> Result<()> {
         if setup.calibration.is_empty() {
             return Ok(());
         }
-        let Some(layers) = self.network()?.valid().dense_layers()? else {
+        let stats = &setup.data.schema.standardisation;
+        let Some(net) = FloatBackbone::of(&self.network()?.valid(), self.shape, stats)? else {
             return Ok(());
         };
-        let stats = &setup.data.schema.standardisation;
-        let net = backbone::DenseNet::with_raw_input(layers, self.shape, stats)?;
-        let c = backbone::calibrate(&net, &setup.calibration, self.state.epochs_done);
+        let c = net.calibrate(&setup.calibration, self.state.epochs_done);
         self.run.write_calibration(&c)
     }
 
