@@ -1,7 +1,9 @@
 #![no_std]
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+// Safe Rust throughout; the opt-in `dsp` kernel (inline assembly, Arm only) is the one exception.
+#![cfg_attr(not(all(feature = "dsp", target_arch = "arm")), forbid(unsafe_code))]
+#![cfg_attr(all(feature = "dsp", target_arch = "arm"), deny(unsafe_code))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

@@ -471,6 +471,9 @@ fn write_fuzz_seed() {
         .unwrap();
     let mut bytes = vec![0u8];
     bytes.extend(model(net));
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/seeds/parse_model/net-small.dl2p");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/seeds/parse_model/net-small.dl2p"
+    );
     std::fs::write(path, bytes).unwrap();
 }

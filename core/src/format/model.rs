@@ -554,7 +554,7 @@ impl<'a> ModelRef<'a> {
     /// [`Classify::classify`] (an all-zero embedding is [`Error::ZeroVector`]: no direction).
     pub fn classify_raw(&self, x: &[f32], arena: &mut [i8]) -> Result<Prediction<i32>> {
         // A backbone is only accepted with int8 prototypes.
-        let (Some(net), Some(p)) = (self.backbone, self.int8) else {
+        let (Some(net), Some(p)) = (&self.backbone, self.int8) else {
             return Err(Error::NoBackbone);
         };
         let z = net.forward(x, arena)?;
@@ -566,7 +566,7 @@ impl<'a> ModelRef<'a> {
 
     /// Working memory [`ModelRef::classify_raw`] needs, in bytes (0 without a backbone).
     pub fn arena_bytes(&self) -> usize {
-        self.backbone.map_or(0, |m| m.arena_bytes())
+        self.backbone.as_ref().map_or(0, |m| m.arena_bytes())
     }
 
     /// Size of the model file in bytes (what it occupies in flash when embedded).
@@ -587,7 +587,7 @@ impl<'a> ModelRef<'a> {
     /// RAM to classify one raw input with the backbone besides the input itself: the arena
     /// of [`ModelRef::classify_raw`] and the running best (8 bytes); 0 without a backbone.
     pub fn raw_ram_bytes(&self) -> usize {
-        self.backbone.map_or(0, |m| m.arena_bytes() + 8)
+        self.backbone.as_ref().map_or(0, |m| m.arena_bytes() + 8)
     }
 }
 

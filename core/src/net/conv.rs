@@ -3,6 +3,7 @@
 
 use super::Shape;
 use super::channels::ChannelsRef;
+use super::dot::dot2;
 use crate::error::{Error, FormatError, Result, check_len};
 use crate::mlp::MAX_WIDTH;
 use crate::sphere::dot_i8;
@@ -123,21 +124,36 @@ impl<'a> Conv2dI8Ref<'a> {
                 let (kx0, kx1) = inside(left, k, shape.width);
                 let Some(pixel) = pixels.next() else { return };
                 // Along a kernel row the taps kx0..kx1 are contiguous in both the input and the
-                // weights (channel-last), so each row is one dot product of (kx1 − kx0)·c terms.
+                // weights (channel-last), so each row is one dot product of (kx1 − kx0)·c terms;
+                // output channels go in pairs that read the activations once.
                 let run = (kx1 - kx0) * c;
                 let x0 = (left + kx0 as isize) as usize;
-                for (o, (yo, w)) in pixel
-                    .iter_mut()
-                    .zip(self.weights.chunks_exact(taps))
-                    .enumerate()
-                {
-                    let mut dot = 0i32;
+                let row = |ky: usize| {
+                    let iy = (top + ky as isize) as usize;
+                    (&x[(iy * shape.width + x0) * c..][..run], (ky * k + kx0) * c)
+                };
+                let mut o = 0;
+                for w in self.weights.chunks_exact(2 * taps) {
+                    let (w0, w1) = w.split_at(taps);
+                    let (mut d0, mut d1) = (0i32, 0i32);
                     for ky in ky0..ky1 {
-                        let iy = (top + ky as isize) as usize;
-                        let a = &x[(iy * shape.width + x0) * c..][..run];
-                        dot += dot_i8(&w[(ky * k + kx0) * c..][..run], a);
+                        let (a, at) = row(ky);
+                        let (p0, p1) = dot2(&w0[at..][..run], &w1[at..][..run], a);
+                        d0 += p0;
+                        d1 += p1;
                     }
-                    *yo = self.channels.output(o, dot, lo);
+                    pixel[o] = self.channels.output(o, d0, lo);
+                    pixel[o + 1] = self.channels.output(o + 1, d1, lo);
+                    o += 2;
+                }
+                if let Some(w) = self.weights.chunks_exact(taps).nth(o) {
+                    let dot = (ky0..ky1)
+                        .map(|ky| {
+                            let (a, at) = row(ky);
+                            dot_i8(&w[at..][..run], a)
+                        })
+                        .sum();
+                    pixel[o] = self.channels.output(o, dot, lo);
                 }
             }
         }

@@ -14,6 +14,7 @@
 
 mod channels;
 mod conv;
+mod dot;
 #[cfg(feature = "alloc")]
 mod owned;
 mod pool;
