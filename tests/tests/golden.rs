@@ -147,24 +147,7 @@ fn write_backbone_golden(cfg: &dl2pa::train::config::TrainConfig, model: &str, r
         .data(None)
         .unwrap();
     let f = data.shape().features();
-    let x = &data.test.x;
-    let mut arena = vec![0i8; m.arena_bytes()];
-    let n = data.test.len();
-    let mut out = Vec::new();
-    out.extend_from_slice(&(n as u32).to_le_bytes());
-    out.extend_from_slice(&(f as u32).to_le_bytes());
-    for v in x {
-        out.extend_from_slice(&v.to_bits().to_le_bytes());
-    }
-    for &y in &data.test.y {
-        out.extend_from_slice(&(y as u16).to_le_bytes());
-    }
-    for xi in x.chunks_exact(f) {
-        let c = m
-            .classify_raw(xi, &mut arena)
-            .map_or(u16::MAX, |p| p.class as u16);
-        out.extend_from_slice(&c.to_le_bytes());
-    }
+    let out = dl2pa::export::test_vectors(&data.test, f, data.test.len(), &m);
     std::fs::write(golden(raw), out).unwrap();
 }
 

@@ -25,9 +25,16 @@ pub struct ExportArgs {
     /// backbone is in the .dl2p only)
     #[arg(long, value_name = "FILE")]
     pub rust: Option<PathBuf>,
-    /// Include the MLP backbone in int8 (MLP runs), so the device classifies raw inputs
+    /// Include the backbone in int8 (MLP and CNN runs), so the device classifies raw inputs
     #[arg(long)]
     pub backbone: bool,
+    /// Also write the first --test-vectors-count raw test inputs, their labels and the core's
+    /// classes, for checking a device against the host (needs --backbone)
+    #[arg(long, value_name = "FILE")]
+    pub test_vectors: Option<PathBuf>,
+    /// Raw test inputs in --test-vectors
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub test_vectors_count: usize,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
@@ -40,6 +47,7 @@ pub(super) fn run(device: DeviceChoice, a: &ExportArgs) -> Result<()> {
         features: a.features.clone(),
         rust: a.rust.clone(),
         backbone: a.backbone,
+        test_vectors: a.test_vectors.clone().map(|p| (p, a.test_vectors_count)),
     };
     let r = crate::export::export(&a.run, &a.out, &cfg, &dev)?;
     if a.json {
@@ -117,5 +125,12 @@ fn print_report(a: &ExportArgs, r: &Report) {
     }
     if let Some(f) = &a.rust {
         println!("  rust        {}", f.display());
+    }
+    if let Some(f) = &a.test_vectors {
+        println!(
+            "  vectors     {} ({} raw test inputs)",
+            f.display(),
+            a.test_vectors_count
+        );
     }
 }

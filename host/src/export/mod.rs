@@ -15,9 +15,11 @@ pub mod conv;
 pub mod float;
 mod report;
 mod rust;
+mod vectors;
 
 pub use report::{BackboneReport, BackboneTest, Report, TestReport};
 pub use rust::rust_source;
+pub use vectors::test_vectors;
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +55,9 @@ pub struct ExportConfig {
     pub rust: Option<PathBuf>,
     /// Include the int8 backbone (MLP and CNN runs).
     pub backbone: bool,
+    /// Also write this many raw test inputs with their labels and the core's classes here
+    /// (needs the backbone; layout in [`test_vectors`]).
+    pub test_vectors: Option<(PathBuf, usize)>,
 }
 
 impl ExportConfig {
@@ -63,6 +68,7 @@ impl ExportConfig {
             features: None,
             rust: None,
             backbone: false,
+            test_vectors: None,
         }
     }
 }
@@ -107,9 +113,16 @@ pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Re
     let parsed = Model::from_bytes(&built.bytes)
         .map_err(|e| Error::format(out, format!("the core rejects the written model: {e}")))?;
     // The test figures need the run's data; the model does not.
+    if cfg.test_vectors.is_some() && !cfg.backbone {
+        return Err(Error::arg(
+            "--test-vectors",
+            "without --backbone",
+            "--backbone (the vectors are raw inputs)",
+        ));
+    }
     let (data, not_evaluated) = match c.data(None) {
         Ok(d) => (Some(d), None),
-        Err(e) if cfg.features.is_none() => {
+        Err(e) if cfg.features.is_none() && cfg.test_vectors.is_none() => {
             (None, Some(format!("the run's data cannot be read ({e})")))
         }
         Err(e) => return Err(e),
@@ -130,6 +143,10 @@ pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Re
     crate::io::write_atomic(out, &built.bytes)?;
     if let (Some(f), Some((_, fb, _))) = (&cfg.features, &tested) {
         crate::io::write_atomic(f, &fb.to_bytes())?;
+    }
+    if let (Some((path, count)), Some(data)) = (&cfg.test_vectors, &data) {
+        let f = c.schema().features();
+        crate::io::write_atomic(path, &test_vectors(&data.test, f, *count, &parsed))?;
     }
     if let Some(r) = &cfg.rust {
         let (q, step) = (&built.protos.q, built.protos.step);
