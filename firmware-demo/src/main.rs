@@ -1,6 +1,8 @@
 //! dl2pa-core on an emulated Cortex-M4F: classifies the golden test embeddings with the golden
-//! int8 model, classifies raw golden inputs through the golden int8 MLP backbone, and solves the
-//! golden assignment problem, then exits 0 only if every prediction and σ equal the host's. Run: `cargo run --release` in this directory (QEMU mps2-an386).
+//! int8 model, classifies raw golden inputs through the golden int8 MLP backbone, classifies raw
+//! Fashion-MNIST test images through an int8 CNN, and solves the golden assignment problem, then
+//! exits 0 only if every prediction and σ equal the host's. Run: `cargo run --release` in this
+//! directory (QEMU mps2-an386).
 #![no_std]
 #![no_main]
 
@@ -21,6 +23,13 @@ static MLP_MODEL: &[u8] = include_bytes!("../../tests/golden/mlp.dl2p");
 static RAW: &[u8] = include_bytes!("../../tests/golden/raw.bin");
 /// Widest backbone layer the static scratch holds.
 const MAX_WIDTH: usize = 64;
+/// A Fashion-MNIST CNN (conv32-pool-conv64-pool-conv128-GAP-dense, d = 10) with int8
+/// prototypes, and raw test images in the same layout as `RAW` (`dl2pa export --backbone
+/// --test-vectors`; see data/README.md).
+static CNN_MODEL: &[u8] = include_bytes!("../data/fm-cnn.dl2p");
+static IMAGES: &[u8] = include_bytes!("../data/fm-vectors.bin");
+/// The CNN's working memory (its `arena_bytes()` must fit).
+const ARENA: usize = 32 * 1024;
 /// `rows: u32, cols: u32, similarity: f32 × rows·cols, host σ: u32 × rows`, all little-endian.
 static ASSIGN: &[u8] = include_bytes!("../../tests/golden/assign.bin");
 
@@ -84,36 +93,38 @@ fn half(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
 }
 
-fn raw_inputs_match(syst: &SYST) -> bool {
-    let model = match Model::from_bytes(MLP_MODEL) {
+/// Classifies every raw input of the test vectors `raw` with `model`'s backbone in `arena`;
+/// `x` holds one input. Returns whether every class equals the host's.
+fn raw_inputs_match(syst: &SYST, what: &str, model: &[u8], raw: &[u8], x: &mut [f32], arena: &mut [i8]) -> bool {
+    let model = match Model::from_bytes(model) {
         Ok(m) => m,
         Err(e) => {
-            hprintln!("backbone model rejected: {}", e);
+            hprintln!("{} model rejected: {}", what, e);
             return false;
         }
     };
-    let (n, f) = (word(RAW, 0) as usize, word(RAW, 1) as usize);
-    if f > MAX_WIDTH || RAW.len() != 8 + 4 * n * f + 4 * n || model.raw_scratch_len() > 2 * MAX_WIDTH {
-        hprintln!("raw.bin or the backbone: unexpected size");
+    let (n, f) = (word(raw, 0) as usize, word(raw, 1) as usize);
+    let macs = model.backbone().map_or(0, |b| b.macs());
+    if f > x.len() || raw.len() != 8 + 4 * n * f + 4 * n || model.arena_bytes() > arena.len() {
+        hprintln!("{}: unexpected sizes (inputs {}, arena {})", what, f, model.arena_bytes());
         return false;
     }
-    let mut scratch = [0i8; 2 * MAX_WIDTH];
-    let mut x = [0.0f32; MAX_WIDTH];
     let (labels, expected) = (8 + 4 * n * f, 8 + 4 * n * f + 2 * n);
-    let (mut correct, mut mismatches, mut ticks) = (0u32, 0u32, 0u32);
+    let (mut correct, mut mismatches, mut ticks) = (0u32, 0u32, 0u64);
     for i in 0..n {
         for (j, v) in x[..f].iter_mut().enumerate() {
-            *v = f32::from_bits(word(RAW, 2 + i * f + j));
+            *v = f32::from_bits(word(raw, 2 + i * f + j));
         }
         let start = SYST::get_current();
-        let got = model.classify_raw(&x[..f], &mut scratch).map_or(u16::MAX, |p| p.class as u16);
-        ticks += ticks_since(syst, start);
-        correct += u32::from(got == half(RAW, labels + 2 * i));
-        mismatches += u32::from(got != half(RAW, expected + 2 * i));
+        let got = model.classify_raw(&x[..f], arena).map_or(u16::MAX, |p| p.class as u16);
+        ticks += u64::from(ticks_since(syst, start));
+        correct += u32::from(got == half(raw, labels + 2 * i));
+        mismatches += u32::from(got != half(raw, expected + 2 * i));
     }
     let n = n as u32;
-    hprintln!("classified {} raw inputs through the int8 backbone ({} bytes in flash): accuracy {}.{:02} %, {} differ from the host", n, model.flash_bytes(), 100 * correct / n, (10_000 * correct / n) % 100, mismatches);
-    hprintln!("per raw input: {} instructions", ticks / n * INSTRUCTIONS_PER_TICK);
+    hprintln!("classified {} raw inputs through the int8 {} ({} bytes in flash, {} bytes of arena): accuracy {}.{:02} %, {} differ from the host", n, what, model.flash_bytes(), model.arena_bytes(), 100 * correct / n, (10_000 * correct / n) % 100, mismatches);
+    let per = ticks / u64::from(n) * u64::from(INSTRUCTIONS_PER_TICK);
+    hprintln!("per raw input: {} instructions, {} multiply-adds: {}.{:02} instructions per multiply-add", per, macs, per / macs as u64, per * 100 / macs as u64 % 100);
     mismatches == 0
 }
 
@@ -155,9 +166,20 @@ fn main() -> ! {
     p.SYST.enable_counter();
     hprintln!("dl2pa-core on a Cortex-M4F (QEMU mps2-an386)");
     let a = classify_all(&p.SYST);
-    let r = raw_inputs_match(&p.SYST);
+    let mut x = [0.0f32; 28 * 28];
+    let mut scratch = [0i8; 2 * MAX_WIDTH];
+    let r = raw_inputs_match(&p.SYST, "MLP", MLP_MODEL, RAW, &mut x, &mut scratch);
+    // The CNN's arena is a static buffer, handed out once (no stack array sized for it).
+    let Some(arena) = cortex_m::singleton!(: [i8; ARENA] = [0; ARENA]) else {
+        hprintln!("the arena is taken once");
+        debug::exit(debug::EXIT_FAILURE);
+        loop {
+            cortex_m::asm::nop();
+        }
+    };
+    let c = raw_inputs_match(&p.SYST, "CNN", CNN_MODEL, IMAGES, &mut x, arena);
     let b = assignment_matches(&p.SYST);
-    let pass = a && r && b;
+    let pass = a && r && c && b;
     hprintln!("{}", if pass { "PASS: bit-exact with the host" } else { "FAIL" });
     debug::exit(if pass { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {
