@@ -3,7 +3,9 @@
 # 10 million) from its corpus and seeds, JOBS targets at a time (default: the number of cores).
 # Writes docs/results/fuzz-campaign.md with the command, the version, the date and the CPU and,
 # per target, executions, seconds, coverage (edges, features), corpus size and crashes. Needs
-# nightly and cargo-fuzz (.ci/run installs both).
+# nightly and cargo-fuzz (.ci/run installs both). A killed campaign resumes: each finished
+# target's row is kept in ROWS_DIR (default ~/.cache/dl2pa-fuzz-campaign/RUNS) and not run again;
+# FRESH=1 starts over.
 # Usage: bash docs/results/fuzz-campaign.sh [RUNS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/../../fuzz"
@@ -12,11 +14,15 @@ ARGS=("$@")
 TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || mapfile -t TARGETS < <(cargo +nightly fuzz list)
 JOBS="${JOBS:-$(nproc)}"
 OUT=../docs/results/fuzz-campaign.md
-export RUNS TD="${FUZZ_TARGET_DIR:-$HOME/.cache/dl2pa-fuzz-target}" ROWS="$(mktemp -d)"
+export RUNS TD="${FUZZ_TARGET_DIR:-$HOME/.cache/dl2pa-fuzz-target}"
+export ROWS="${ROWS_DIR:-$HOME/.cache/dl2pa-fuzz-campaign/$RUNS}"
+[ "${FRESH:-0}" = 1 ] && rm -rf "$ROWS"
+mkdir -p "$ROWS"
 cargo +nightly fuzz build --target-dir "$TD" >/dev/null 2>&1
 
 one() { # one target: its row into $ROWS/<target>
   local t=$1 log start secs runs cov ft corp crashes=0
+  if [ -s "$ROWS/$t" ]; then echo "$t: done before, kept" >&2; return; fi
   mkdir -p "corpus/$t"
   local dirs=("corpus/$t"); [ -d "seeds/$t" ] && dirs+=("seeds/$t")
   log="$(mktemp)"; start=$(date +%s)
@@ -27,7 +33,8 @@ one() { # one target: its row into $ROWS/<target>
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   corp=$(grep -oE 'corp: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
-  echo "| $t | ${runs:-?} | $secs | $(( ${runs:-0} / (secs > 0 ? secs : 1) )) | ${cov:-?} | ${ft:-?} | ${corp:-?} | $crashes |" > "$ROWS/$t"
+  echo "| $t | ${runs:-?} | $secs | $(( ${runs:-0} / (secs > 0 ? secs : 1) )) | ${cov:-?} | ${ft:-?} | ${corp:-?} | $crashes |" > "$ROWS/$t.tmp"
+  mv "$ROWS/$t.tmp" "$ROWS/$t"
   echo "$t: ${runs:-?} runs in $secs s, crashes $crashes" >&2
   if [ "$crashes" != 0 ]; then tail -n 40 "$log" >&2; fi
   rm -f "$log"
@@ -44,5 +51,4 @@ printf '%s\n' "${TARGETS[@]}" | xargs -P "$JOBS" -I{} bash -c 'one "$@"' _ {}
   echo "|---|---|---|---|---|---|---|---|"
   for t in "${TARGETS[@]}"; do cat "$ROWS/$t"; done
 } > "$OUT"
-rm -rf "$ROWS"
 cat "$OUT"
