@@ -49,10 +49,10 @@ fn check_header_length(path: &Path, bytes: &[u8]) -> Result<()> {
             ),
         ));
     };
-    if !plain_dict(&bytes[start..start + len], bytes.len() as u64) {
+    if !plain_dict(&bytes[start..start + len]) {
         return Err(Error::format(
             path,
-            "the .npy header is not a plain dict of descr, fortran_order and shape",
+            "the .npy header is not a plain dict of descr, fortran_order and shape (of fewer than 2^64 values)",
         ));
     }
     Ok(())
@@ -60,13 +60,13 @@ fn check_header_length(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Whether a header is shaped like what numpy writes — `{'descr': '<f4', 'fortran_order':
 /// False, 'shape': (3, 4), }`: a flat dict of quoted keys whose values are a short quoted type
-/// string, `True`/`False`, or a tuple of integers whose product is at most `max_values` (every
-/// value takes at least one byte of the file). npyz parses headers as Python literals with a
-/// parser that backtracks exponentially on nested brackets and long digit runs (a 164-byte header
-/// took over 5 s), and multiplies the shape without checking for overflow (a shape of
-/// (10, 3, 3·10¹⁸) panicked it) — both found by the `npy` fuzz target — so anything else is
-/// refused before it gets there. One pass over the header.
-fn plain_dict(header: &[u8], max_values: u64) -> bool {
+/// string, `True`/`False`, or a tuple of integers whose product fits in a u64. npyz parses
+/// headers as Python literals with a parser that backtracks exponentially on nested brackets and
+/// long digit runs (a 164-byte header took over 5 s), and multiplies the shape without checking
+/// for overflow (a shape of (10, 3, 3·10¹⁸) panicked it) — both found by the `npy` fuzz target —
+/// so anything else is refused before it gets there; whether the shape fits the file is checked
+/// after (see [`decode`]). One pass over the header.
+fn plain_dict(header: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(header) else {
         return false;
     };
@@ -88,7 +88,7 @@ fn plain_dict(header: &[u8], max_values: u64) -> bool {
         let Some(value) = after.trim_start().strip_prefix(':') else {
             return false;
         };
-        let Some(after) = plain_value(value.trim_start(), max_values) else {
+        let Some(after) = plain_value(value.trim_start()) else {
             return false;
         };
         rest = match after.trim_start().strip_prefix(',') {
@@ -107,9 +107,9 @@ fn quoted(s: &str) -> Option<(&str, &str)> {
     Some((&r[..end], &r[end + 1..]))
 }
 
-/// A type string, `True`/`False` or a tuple of integers (product at most `max_values`) at the
-/// start of `s`: what follows it.
-fn plain_value(s: &str, max_values: u64) -> Option<&str> {
+/// A type string, `True`/`False` or a tuple of integers (product below 2⁶⁴) at the start of `s`:
+/// what follows it.
+fn plain_value(s: &str) -> Option<&str> {
     if let Some((descr, after)) = quoted(s) {
         let ok = descr.len() <= 16
             && descr
@@ -122,14 +122,16 @@ fn plain_value(s: &str, max_values: u64) -> Option<&str> {
     }
     let r = s.strip_prefix('(')?;
     let end = r.find(')')?;
+    // npyz multiplies the dimensions for the size and for the strides (partial products, so a
+    // zero among them does not make the others safe): every non-zero dimension's product must fit.
     let mut product = 1u64;
     for t in r[..end].split(',').map(str::trim).filter(|t| !t.is_empty()) {
         if t.len() > 20 || !t.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        product = product.checked_mul(t.parse().ok()?)?;
+        product = product.checked_mul(t.parse::<u64>().ok()?.max(1))?;
     }
-    (product <= max_values).then_some(&r[end + 1..])
+    Some(&r[end + 1..])
 }
 
 /// Reads a 2-D `.npy` array of `f32` or `f64` (either byte order, C or Fortran order) as a
@@ -244,8 +246,8 @@ mod tests {
     }
 
     /// Found by the fuzz campaign after 4.7 million runs: npyz multiplied this shape in u64
-    /// without a check and panicked; a shape with more values than the file has bytes is refused
-    /// before npyz sees it.
+    /// without a check and panicked; a shape of 2⁶⁴ values or more is refused before npyz sees
+    /// it.
     #[test]
     fn a_shape_whose_product_overflows_is_refused_before_parsing() {
         let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (010, 3 ,3333333333333333333\x0c)   }";
@@ -254,6 +256,14 @@ mod tests {
         b.extend_from_slice(dict.as_bytes());
         b.extend_from_slice(&[0; 40]);
         let err = decode(Path::new("huge.npy"), &b).unwrap_err().to_string();
+        assert!(err.contains("not a plain dict"), "{err}");
+        // A zero dimension does not hide the others' product from npyz's strides.
+        let zero =
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296), }";
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(zero.len() as u16).to_le_bytes());
+        b.extend_from_slice(zero.as_bytes());
+        let err = decode(Path::new("zero.npy"), &b).unwrap_err().to_string();
         assert!(err.contains("not a plain dict"), "{err}");
         // A shape that fits passes the check (and is then judged against the data).
         let ok = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
