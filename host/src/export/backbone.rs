@@ -214,6 +214,14 @@ pub fn quantize_net(net: &DenseNet, ranges: &Calibration) -> Result<QuantizedNet
     })
 }
 
+/// `⌊(acc · m + 2^(r−1)) / 2^r⌋` with `r = 31 − shift`, in i128 (no overflow to reason about),
+/// clamped to `[lo, 127]`: the host's form of the core's requantisation.
+pub(crate) fn rescale(acc: i64, m: i32, shift: i8, lo: i128) -> i64 {
+    let r = 31 - i32::from(shift);
+    let y = (i128::from(acc) * i128::from(m) + (1i128 << (r - 1))).div_euclid(1i128 << r);
+    y.clamp(lo, i128::from(QMAX)) as i64
+}
+
 /// The int8 embedding of `x` by the host's own arithmetic (i64 sums in input order, i128
 /// rescale), independent of the core's lane-ordered kernel that it checks.
 pub fn simulate(net: &QuantizedNet, x: &[f32]) -> Vec<i8> {
@@ -236,10 +244,7 @@ pub fn simulate(net: &QuantizedNet, x: &[f32]) -> Vec<i8> {
                         .zip(&a)
                         .map(|(&w, &v)| i64::from(w) * v)
                         .sum::<i64>();
-                let r = 31 - i32::from(l.shift[o]);
-                let y = (i128::from(acc) * i128::from(l.multiplier[o]) + (1i128 << (r - 1)))
-                    .div_euclid(1i128 << r);
-                y.clamp(lo, i128::from(QMAX)) as i64
+                rescale(acc, l.multiplier[o], l.shift[o], lo)
             })
             .collect();
     }

@@ -19,6 +19,8 @@ use crate::error::{Error, Result};
 use crate::model::{ConvF32, DenseF32, PlainLayer};
 use crate::run::Calibration;
 
+use super::backbone::rescale;
+
 /// A folded f32 CNN evaluated in f64 on channel-last tensors.
 #[derive(Clone, Debug)]
 pub struct ConvNet {
@@ -390,12 +392,6 @@ pub fn simulate(net: &NetI8, x: &[f32]) -> Vec<i8> {
         t = simulate_layer(layer, t, lo);
     }
     t.3.into_iter().map(|v| v as i8).collect()
-}
-
-fn rescale(acc: i64, m: i32, shift: i8, lo: i128) -> i64 {
-    let r = 31 - i32::from(shift);
-    let y = (i128::from(acc) * i128::from(m) + (1i128 << (r - 1))).div_euclid(1i128 << r);
-    y.clamp(lo, i128::from(QMAX)) as i64
 }
 
 type Chw = (usize, usize, usize, Vec<i64>);
