@@ -267,32 +267,16 @@ impl<'a> NetI8Ref<'a> {
         let (mut shape, mut at_start) = (self.input, true);
         for (i, layer) in self.layers().iter().enumerate() {
             let out = layer.output_shape(shape).unwrap_or_default();
-            let n = arena.len();
             if let LayerRef::MaxPool = layer {
-                let a = if at_start {
-                    &mut arena[..shape.len()]
-                } else {
-                    &mut arena[n - shape.len()..]
-                };
-                pool::max_pool_2x2(shape, a);
+                pool::max_pool_2x2(shape, tensor(arena, at_start, shape.len()));
                 if !at_start {
                     // The pooled values are at the front of the old tensor: move them to the end.
-                    let old = n - shape.len();
+                    let (n, old) = (arena.len(), arena.len() - shape.len());
                     arena.copy_within(old..old + out.len(), n - out.len());
                 }
             } else {
                 // Input at one end, output at the other: they fit side by side (arena_bytes).
-                let (x_at, y_at) = if at_start {
-                    (0, n - out.len())
-                } else {
-                    (n - shape.len(), 0)
-                };
-                let (lo_part, hi_part) = arena.split_at_mut(if at_start { y_at } else { x_at });
-                let (xs, ys) = if at_start {
-                    (&lo_part[..shape.len()], &mut hi_part[..out.len()])
-                } else {
-                    (&hi_part[..shape.len()], &mut lo_part[..out.len()])
-                };
+                let (xs, ys) = ends(arena, at_start, shape.len(), out.len());
                 let lo = if i + 1 == self.len {
                     -i32::from(QMAX)
                 } else {
@@ -307,11 +291,28 @@ impl<'a> NetI8Ref<'a> {
             }
             shape = out;
         }
-        let n = arena.len();
-        Ok(if at_start {
-            &arena[..shape.len()]
-        } else {
-            &arena[n - shape.len()..]
-        })
+        Ok(tensor(arena, at_start, shape.len()))
+    }
+}
+
+/// The current tensor's `len` values: at the start of the arena, or ending at its end.
+fn tensor(arena: &mut [i8], at_start: bool, len: usize) -> &mut [i8] {
+    let n = arena.len();
+    if at_start {
+        &mut arena[..len]
+    } else {
+        &mut arena[n - len..]
+    }
+}
+
+/// The current tensor (`len` values, as [`tensor`]) and room for `out` values at the other end.
+fn ends(arena: &mut [i8], at_start: bool, len: usize, out: usize) -> (&[i8], &mut [i8]) {
+    let n = arena.len();
+    if at_start {
+        let (x, y) = arena.split_at_mut(n - out);
+        (&x[..len], y)
+    } else {
+        let (y, x) = arena.split_at_mut(n - len);
+        (x, &mut y[..out])
     }
 }
