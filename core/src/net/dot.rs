@@ -78,15 +78,24 @@ mod dsp {
     pub(super) fn dot2(w0: &[i8], w1: &[i8], a: &[i8]) -> (i32, i32) {
         let (mut s0, mut s1) = (0i32, 0i32);
         // Eight bytes per iteration: two words of each operand, the loop overhead halved.
-        let octets = w0
-            .chunks_exact(8)
-            .zip(w1.chunks_exact(8))
-            .zip(a.chunks_exact(8));
-        for ((u, v), x) in octets {
-            (s0, s1) = quad(word(&u[..4]), word(&v[..4]), word(&x[..4]), (s0, s1));
-            (s0, s1) = quad(word(&u[4..]), word(&v[4..]), word(&x[4..]), (s0, s1));
+        let m = a.len() / 8;
+        let (u, v, x) = (&w0[..8 * m], &w1[..8 * m], &a[..8 * m]);
+        for i in 0..m {
+            let j = 8 * i;
+            (s0, s1) = quad(
+                word(&u[j..j + 4]),
+                word(&v[j..j + 4]),
+                word(&x[j..j + 4]),
+                (s0, s1),
+            );
+            (s0, s1) = quad(
+                word(&u[j + 4..j + 8]),
+                word(&v[j + 4..j + 8]),
+                word(&x[j + 4..j + 8]),
+                (s0, s1),
+            );
         }
-        let n = a.len() - a.len() % 8;
+        let n = 8 * m;
         let tail = |w: &[i8]| crate::sphere::dot_i8(&w[n..], &a[n..]);
         (s0 + tail(w0), s1 + tail(w1))
     }
