@@ -19,6 +19,27 @@ fn digits_run(dir: &std::path::Path, dev: &burn::prelude::Device) -> std::path::
     run
 }
 
+/// `dl2pa predict --model` on the 1 797 shipped digits: how many of the exported model's classes
+/// (the core's path) equal the run's f32 network's, and of how many.
+fn agreement(
+    run: &std::path::Path,
+    model: &std::path::Path,
+    dev: &burn::prelude::Device,
+) -> (usize, usize) {
+    let c = Classifier::load(run, dev).unwrap();
+    let info = c.schema().clone();
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/data/digits.csv.gz");
+    let raw = info.read(&csv).unwrap();
+    let int8 = dl2pa::predict::predict_with_model(model, &raw, &info).unwrap();
+    let f32_preds = c.predict(&raw, dev).unwrap();
+    let same = int8
+        .iter()
+        .zip(&f32_preds)
+        .filter(|(a, b)| **a == info.classes[**b as usize])
+        .count();
+    (same, int8.len())
+}
+
 #[test]
 fn core_matches_host_on_every_example() {
     let dev = burn::prelude::Device::flex();
@@ -132,22 +153,8 @@ fn a_cnn_run_exports_a_layer_list_the_core_runs_like_the_host() {
     assert!(matches!(m.backbone(), Some(Backbone::Net(n)) if n.inputs() == 64));
 
     // `dl2pa predict --model` on new inputs: the core's int8 CNN agrees with the run's f32 one.
-    let c = Classifier::load(dir.path(), &dev).unwrap();
-    let info = c.schema().clone();
-    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/data/digits.csv.gz");
-    let raw = info.read(&csv).unwrap();
-    let int8 = dl2pa::predict::predict_with_model(&out, &raw, &info).unwrap();
-    let f32_preds = c.predict(&raw, &dev).unwrap();
-    let same = int8
-        .iter()
-        .zip(&f32_preds)
-        .filter(|(a, b)| **a == info.classes[**b as usize])
-        .count();
-    assert!(
-        same * 100 >= 98 * int8.len(),
-        "{same} of {} agree",
-        int8.len()
-    );
+    let (same, n) = agreement(dir.path(), &out, &dev);
+    assert!(same * 100 >= 98 * n, "{same} of {n} agree");
 }
 
 #[test]
@@ -199,23 +206,14 @@ fn predict_with_the_exported_model_agrees_with_the_run() {
     export(&run, &with, &with_backbone, &dev).unwrap();
     export(&run, &without, &ExportConfig::int8(), &dev).unwrap();
 
+    let (same, n) = agreement(&run, &with, &dev);
+    assert_eq!(n, 1797);
+    assert!(same * 100 >= 99 * n, "{same} of {n} agree");
+
     let c = Classifier::load(&run, &dev).unwrap();
     let info = c.schema().clone();
     let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/data/digits.csv.gz");
     let raw = info.read(&csv).unwrap();
-    let int8 = dl2pa::predict::predict_with_model(&with, &raw, &info).unwrap();
-    let f32_preds = c.predict(&raw, &dev).unwrap();
-    assert_eq!(int8.len(), 1797);
-    let same = int8
-        .iter()
-        .zip(&f32_preds)
-        .filter(|(a, b)| **a == info.classes[**b as usize])
-        .count();
-    assert!(
-        same * 100 >= 99 * int8.len(),
-        "{same} of {} agree",
-        int8.len()
-    );
 
     let err = dl2pa::predict::predict_with_model(&without, &raw, &info)
         .unwrap_err()
