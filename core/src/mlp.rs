@@ -52,8 +52,16 @@ pub struct DenseI8Ref<'a> {
 pub fn requantize(acc: i32, multiplier: i32, shift: i8, lo: i32) -> i32 {
     let r = 31 - i32::from(shift);
     let prod = i64::from(acc) * i64::from(multiplier);
-    let y = (prod + (1i64 << (r - 1))) >> r;
-    y.clamp(i64::from(lo), 127) as i32
+    if r > 32 {
+        // The usual case (factors below 1/2): the rounding term 2^(r−1) only adds to the high
+        // word, and the low word cannot change ⌊·/2^r⌋, so the rest is 32-bit — on a Cortex-M4
+        // an add and a shift instead of a 64-bit shift by a variable amount. |prod| < 2⁶² keeps
+        // the high word and the sum inside i32.
+        let hi = (prod >> 32) as i32 + (1 << (r - 33));
+        (hi >> (r - 32)).clamp(lo, 127)
+    } else {
+        ((prod + (1i64 << (r - 1))) >> r).clamp(i64::from(lo), 127) as i32
+    }
 }
 
 /// The fixed-point form `(m, shift)` of a positive real factor: `m · 2^(shift − 31)` with

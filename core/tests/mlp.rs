@@ -102,6 +102,19 @@ proptest! {
         prop_assert_eq!(requantize(acc, m, shift, 0), y.max(0));
     }
 
+    /// The 32-bit shortcut for factors below 1/2 gives the formula's bits, at every shift.
+    #[test]
+    fn requantize_is_the_formula_at_every_shift(
+        acc in i32::MIN + 1..=i32::MAX,
+        m in 0..i32::MAX,
+        shift in -31i8..=30,
+        lo in prop::sample::select(vec![-127, 0]),
+    ) {
+        let r = 31 - i32::from(shift);
+        let exact = (i128::from(acc) * i128::from(m) + (1i128 << (r - 1))) >> r;
+        prop_assert_eq!(i128::from(requantize(acc, m, shift, lo)), exact.clamp(i128::from(lo), 127));
+    }
+
     #[test]
     fn multiplier_is_exact_to_2_pow_minus_31(e in -30i32..29, f in 1.0f64..2.0) {
         let real = f * 2f64.powi(e);

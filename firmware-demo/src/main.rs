@@ -11,7 +11,8 @@ use cortex_m::peripheral::{Peripherals, SYST};
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use dl2pa_core::assign::{Problem, Workspace};
-use dl2pa_core::format::{Features, Model};
+use dl2pa_core::format::{Backbone, Features, Model};
+use dl2pa_core::net::{LayerRef, MAX_NET_LAYERS};
 use panic_semihosting as _;
 
 /// Written by `dl2pa export` (see tests/golden/README.md); flash-resident, parsed in place.
@@ -128,6 +129,53 @@ fn raw_inputs_match(syst: &SYST, what: &str, model: &[u8], raw: &[u8], x: &mut [
     mismatches == 0
 }
 
+/// Images [`layer_profile`] runs (each layer's cost is their mean).
+const PROFILED: usize = 10;
+
+/// Each layer's instructions per image (and per multiply-add) over the first [`PROFILED`]
+/// images of `raw`, read at the core's per-layer hook; the conv layers' total last.
+fn layer_profile(syst: &SYST, model: &[u8], raw: &[u8], x: &mut [f32], arena: &mut [i8]) {
+    let Some(Backbone::Net(net)) = Model::from_bytes(model).ok().and_then(|m| m.backbone()) else {
+        return;
+    };
+    let (n, f) = (word(raw, 0) as usize, word(raw, 1) as usize);
+    let mut ticks = [0u64; MAX_NET_LAYERS];
+    for i in 0..n.min(PROFILED) {
+        for (j, v) in x[..f].iter_mut().enumerate() {
+            *v = f32::from_bits(word(raw, 2 + i * f + j));
+        }
+        let mut start = SYST::get_current();
+        let _ = net.forward_observed(&x[..f], arena, |l| {
+            ticks[l] += u64::from(ticks_since(syst, start));
+            start = SYST::get_current();
+        });
+    }
+    let (mut shape, mut conv) = (net.input_shape(), (0u64, 0u64));
+    for (l, layer) in net.layers().iter().enumerate() {
+        let macs = layer.macs(shape) as u64;
+        let per = ticks[l] * u64::from(INSTRUCTIONS_PER_TICK) / n.min(PROFILED) as u64;
+        let name = match layer {
+            LayerRef::Conv(_) => "conv",
+            LayerRef::Dense(_) => "dense",
+            LayerRef::MaxPool => "max-pool",
+            LayerRef::GlobalAvgPool => "global avg pool",
+        };
+        shape = layer.output_shape(shape).unwrap_or_default();
+        if macs == 0 {
+            hprintln!("  layer {} {}: {} instructions", l, name, per);
+            continue;
+        }
+        hprintln!("  layer {} {} -> {}x{}x{}: {} instructions, {} multiply-adds: {}.{:02} per multiply-add", l, name, shape.height, shape.width, shape.channels, per, macs, per / macs, per * 100 / macs % 100);
+        if let LayerRef::Conv(_) = layer {
+            conv = (conv.0 + per, conv.1 + macs);
+        }
+    }
+    let (per, macs) = conv;
+    if macs > 0 {
+        hprintln!("conv layers: {} instructions, {} multiply-adds: {}.{:02} instructions per multiply-add", per, macs, per / macs, per * 100 / macs % 100);
+    }
+}
+
 fn assignment_matches(syst: &SYST) -> bool {
     let (n, m) = (word(ASSIGN, 0) as usize, word(ASSIGN, 1) as usize);
     if n > MAX_SIDE || m > MAX_SIDE || ASSIGN.len() != 4 * (2 + n * m + n) {
@@ -178,6 +226,7 @@ fn main() -> ! {
         }
     };
     let c = raw_inputs_match(&p.SYST, "CNN", CNN_MODEL, IMAGES, &mut x, arena);
+    layer_profile(&p.SYST, CNN_MODEL, IMAGES, &mut x, arena);
     let b = assignment_matches(&p.SYST);
     let pass = a && r && c && b;
     hprintln!("{}", if pass { "PASS: bit-exact with the host" } else { "FAIL" });

@@ -14,6 +14,7 @@ pub struct ChannelsRef<'a> {
     shift: &'a [i8],
 }
 
+#[inline]
 fn i32_at(b: &[u8], i: usize) -> i32 {
     i32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
 }
@@ -63,11 +64,32 @@ impl<'a> ChannelsRef<'a> {
     /// sum with `|bias| ≤ 2³⁰` stays inside i32.
     #[inline]
     pub fn output(&self, o: usize, dot: i32, lo: i32) -> i8 {
-        requantize(
-            self.bias(o) + dot,
-            i32_at(self.multiplier, o),
-            self.shift[o],
-            lo,
-        ) as i8
+        self.channel(o).output(dot, lo)
+    }
+
+    /// Channel `o`'s constants, read once for several outputs.
+    #[inline]
+    pub(crate) fn channel(&self, o: usize) -> Channel {
+        Channel {
+            bias: self.bias(o),
+            multiplier: i32_at(self.multiplier, o),
+            shift: self.shift[o],
+        }
+    }
+}
+
+/// One channel's requantisation constants.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Channel {
+    bias: i32,
+    multiplier: i32,
+    shift: i8,
+}
+
+impl Channel {
+    /// As [`ChannelsRef::output`].
+    #[inline]
+    pub(crate) fn output(&self, dot: i32, lo: i32) -> i8 {
+        requantize(self.bias + dot, self.multiplier, self.shift, lo) as i8
     }
 }

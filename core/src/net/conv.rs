@@ -3,10 +3,10 @@
 
 use super::Shape;
 use super::channels::ChannelsRef;
-use super::dot::dot2;
+use super::dot::dot2x2;
+use super::patch::{Window, gather, patches_bytes};
 use crate::error::{Error, FormatError, Result, check_len};
 use crate::mlp::MAX_WIDTH;
-use crate::sphere::dot_i8;
 
 /// Largest kernel side.
 pub const MAX_KERNEL: usize = 7;
@@ -109,60 +109,56 @@ impl<'a> Conv2dI8Ref<'a> {
         self.kernel * self.kernel * self.inputs
     }
 
+    /// Arena bytes [`Conv2dI8Ref::apply`] needs besides its input and output: two pixels'
+    /// patches (i16) and one pixel's taps (int8) to build them from.
+    pub fn patch_bytes(&self) -> usize {
+        let taps = self.macs_per_output();
+        patches_bytes(taps) + taps
+    }
+
     /// `y = requantize(conv(x))`, clamped below at `lo`. `x` is HWC of `shape` (which
-    /// [`Conv2dI8Ref::output_shape`] accepted), `y` HWC of the output shape.
-    pub(crate) fn apply(&self, shape: Shape, x: &[i8], out: Shape, y: &mut [i8], lo: i32) {
-        let (k, c) = (self.kernel, self.inputs);
-        let taps = k * k * c;
-        let mut pixels = y.chunks_exact_mut(self.outputs);
-        for oy in 0..out.height {
-            // The kernel rows inside the input: ky in ky0..ky1 reads input row top + ky.
-            let top = (oy * self.stride) as isize - self.padding as isize;
-            let (ky0, ky1) = inside(top, k, shape.height);
-            for ox in 0..out.width {
-                let left = (ox * self.stride) as isize - self.padding as isize;
-                let (kx0, kx1) = inside(left, k, shape.width);
-                let Some(pixel) = pixels.next() else { return };
-                // Along a kernel row the taps kx0..kx1 are contiguous in both the input and the
-                // weights (channel-last), so each row is one dot product of (kx1 − kx0)·c terms;
-                // output channels go in pairs that read the activations once.
-                let run = (kx1 - kx0) * c;
-                let x0 = (left + kx0 as isize) as usize;
-                let row = |ky: usize| {
-                    let iy = (top + ky as isize) as usize;
-                    (&x[(iy * shape.width + x0) * c..][..run], (ky * k + kx0) * c)
-                };
-                let mut o = 0;
-                for w in self.weights.chunks_exact(2 * taps) {
-                    let (w0, w1) = w.split_at(taps);
-                    let (mut d0, mut d1) = (0i32, 0i32);
-                    for ky in ky0..ky1 {
-                        let (a, at) = row(ky);
-                        let (p0, p1) = dot2(&w0[at..][..run], &w1[at..][..run], a);
-                        d0 += p0;
-                        d1 += p1;
-                    }
-                    pixel[o] = self.channels.output(o, d0, lo);
-                    pixel[o + 1] = self.channels.output(o + 1, d1, lo);
-                    o += 2;
-                }
-                if let Some(w) = self.weights.chunks_exact(taps).nth(o) {
-                    let dot = (ky0..ky1)
-                        .map(|ky| {
-                            let (a, at) = row(ky);
-                            dot_i8(&w[at..][..run], a)
-                        })
-                        .sum();
-                    pixel[o] = self.channels.output(o, dot, lo);
-                }
+    /// [`Conv2dI8Ref::output_shape`] accepted), `y` HWC of the output shape; `patches` is
+    /// [`Conv2dI8Ref::patch_bytes`] of working memory.
+    pub(crate) fn apply(
+        &self,
+        shape: Shape,
+        x: &[i8],
+        out: Shape,
+        y: &mut [i8],
+        patches: &mut [i8],
+        lo: i32,
+    ) {
+        let taps = self.macs_per_output();
+        let (patches, rest) = patches.split_at_mut(patches_bytes(taps));
+        let staging = &mut rest[..taps];
+        let pixels = out.height * out.width;
+        let last = self.outputs - 1;
+        // Pixels and output channels go in pairs (an odd last one pairs with itself).
+        for p in (0..pixels).step_by(2) {
+            let q = (p + 1).min(pixels - 1);
+            gather(x, shape, self.window(out, p), staging, patches, 0);
+            gather(x, shape, self.window(out, q), staging, patches, 1);
+            let (yp, yq) = (p * self.outputs, q * self.outputs);
+            for o in (0..self.outputs).step_by(2) {
+                let o1 = (o + 1).min(last);
+                let w = |o: usize| &self.weights[o * taps..][..taps];
+                let [s00, s10, s01, s11] = dot2x2(w(o), w(o1), patches);
+                let (c0, c1) = (self.channels.channel(o), self.channels.channel(o1));
+                y[yp + o] = c0.output(s00, lo);
+                y[yp + o1] = c1.output(s10, lo);
+                y[yq + o] = c0.output(s01, lo);
+                y[yq + o1] = c1.output(s11, lo);
             }
         }
     }
-}
 
-/// The kernel offsets `k0..k1` whose input coordinate `start + k` lies in `0..n`.
-fn inside(start: isize, kernel: usize, n: usize) -> (usize, usize) {
-    let k0 = (-start).clamp(0, kernel as isize) as usize;
-    let k1 = (n as isize - start).clamp(k0 as isize, kernel as isize) as usize;
-    (k0, k1)
+    /// Where the kernel of output pixel `p` (row-major in `out`) sits on the input.
+    fn window(&self, out: Shape, p: usize) -> Window {
+        let corner = |i: usize| (i * self.stride) as isize - self.padding as isize;
+        Window {
+            top: corner(p / out.width),
+            left: corner(p % out.width),
+            kernel: self.kernel,
+        }
+    }
 }

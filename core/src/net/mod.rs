@@ -17,6 +17,7 @@ mod conv;
 mod dot;
 #[cfg(feature = "alloc")]
 mod owned;
+mod patch;
 mod pool;
 
 pub use channels::ChannelsRef;
@@ -192,6 +193,7 @@ impl<'a> NetI8Ref<'a> {
                 .ok_or(Error::Format(FormatError::LayerChain { layer: i }))?;
             let need = match l {
                 LayerRef::MaxPool => shape.len(),
+                LayerRef::Conv(c) => shape.len() + c.patch_bytes() + out.len(),
                 _ => shape.len() + out.len(),
             };
             arena = arena.max(need);
@@ -233,7 +235,8 @@ impl<'a> NetI8Ref<'a> {
     }
 
     /// Bytes of working memory [`NetI8Ref::forward`] needs: the largest `input + output` of a
-    /// layer (a max-pool: its input), at least the quantised input.
+    /// layer, plus two pixels' patches for a convolution (a max-pool: its input), at least the
+    /// quantised input.
     pub fn arena_bytes(&self) -> usize {
         self.arena
     }
@@ -255,6 +258,20 @@ impl<'a> NetI8Ref<'a> {
     /// [`Error::Length`] for a wrong `x.len()` or an arena shorter than
     /// [`NetI8Ref::arena_bytes`]; [`Error::NotFinite`] for a NaN or infinite input.
     pub fn forward<'s>(&self, x: &[f32], arena: &'s mut [i8]) -> Result<&'s [i8]> {
+        self.forward_observed(x, arena, |_| ())
+    }
+
+    /// [`NetI8Ref::forward`], calling `after(i)` when layer `i` is done — a profiling hook (the
+    /// firmware demo reads a cycle counter there to give each layer's cost).
+    ///
+    /// # Errors
+    /// As [`NetI8Ref::forward`].
+    pub fn forward_observed<'s>(
+        &self,
+        x: &[f32],
+        arena: &'s mut [i8],
+        mut after: impl FnMut(usize),
+    ) -> Result<&'s [i8]> {
         check_len("input", x.len(), self.inputs())?;
         let got = arena.len();
         let arena = arena.get_mut(..self.arena).ok_or(Error::Length {
@@ -275,8 +292,9 @@ impl<'a> NetI8Ref<'a> {
                     arena.copy_within(old..old + out.len(), n - out.len());
                 }
             } else {
-                // Input at one end, output at the other: they fit side by side (arena_bytes).
-                let (xs, ys) = ends(arena, at_start, shape.len(), out.len());
+                // Input at one end, output at the other, a convolution's patches between them
+                // (arena_bytes).
+                let (xs, mid, ys) = ends(arena, at_start, shape.len(), out.len());
                 let lo = if i + 1 == self.len {
                     -i32::from(QMAX)
                 } else {
@@ -284,12 +302,13 @@ impl<'a> NetI8Ref<'a> {
                 };
                 match layer {
                     LayerRef::Dense(d) => d.apply(xs, ys, lo),
-                    LayerRef::Conv(c) => c.apply(shape, xs, out, ys, lo),
+                    LayerRef::Conv(c) => c.apply(shape, xs, out, ys, mid, lo),
                     _ => pool::global_avg_pool(shape, xs, ys),
                 }
                 at_start = !at_start;
             }
             shape = out;
+            after(i);
         }
         Ok(tensor(arena, at_start, shape.len()))
     }
@@ -305,14 +324,17 @@ fn tensor(arena: &mut [i8], at_start: bool, len: usize) -> &mut [i8] {
     }
 }
 
-/// The current tensor (`len` values, as [`tensor`]) and room for `out` values at the other end.
-fn ends(arena: &mut [i8], at_start: bool, len: usize, out: usize) -> (&[i8], &mut [i8]) {
+/// The current tensor (`len` values, as [`tensor`]), the free middle of the arena and room for
+/// `out` values at the other end.
+fn ends(arena: &mut [i8], at_start: bool, len: usize, out: usize) -> (&[i8], &mut [i8], &mut [i8]) {
     let n = arena.len();
     if at_start {
         let (x, y) = arena.split_at_mut(n - out);
-        (&x[..len], y)
+        let (x, mid) = x.split_at_mut(len);
+        (x, mid, y)
     } else {
         let (y, x) = arena.split_at_mut(n - len);
-        (x, &mut y[..out])
+        let (y, mid) = y.split_at_mut(out);
+        (x, mid, y)
     }
 }
