@@ -49,6 +49,7 @@ pub struct DenseI8Ref<'a> {
 /// assert_eq!(requantize(1_000, 1 << 30, 0, -127), 127);
 /// ```
 #[must_use]
+#[inline(always)]
 pub fn requantize(acc: i32, multiplier: i32, shift: i8, lo: i32) -> i32 {
     let r = 31 - i32::from(shift);
     let prod = i64::from(acc) * i64::from(multiplier);

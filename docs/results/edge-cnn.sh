@@ -52,7 +52,7 @@ done
   echo "With the DSP-extension kernel (\`cargo run --release --features dsp\`):"
   echo
   echo '```'
-  (cd firmware-demo && CARGO_TARGET_DIR="$FW" cargo run --release --features dsp 2>/dev/null | grep -E 'CNN|per raw input|PASS|FAIL')
+  (cd firmware-demo && CARGO_TARGET_DIR="$FW" cargo run --release --features dsp 2>/dev/null | grep -E 'CNN|per raw input|layer|PASS|FAIL')
   echo '```'
   echo
   (cd firmware-demo && CARGO_TARGET_DIR="$FW" cargo build --release --bin cnn_only 2>/dev/null)

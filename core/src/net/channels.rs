@@ -14,9 +14,10 @@ pub struct ChannelsRef<'a> {
     shift: &'a [i8],
 }
 
-#[inline]
+/// The `i`-th little-endian i32 of `b` (one unaligned word load on a Cortex-M4).
+#[inline(always)]
 fn i32_at(b: &[u8], i: usize) -> i32 {
-    i32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+    i32::from_le_bytes(b.as_chunks::<4>().0[i])
 }
 
 impl<'a> ChannelsRef<'a> {
@@ -68,7 +69,7 @@ impl<'a> ChannelsRef<'a> {
     }
 
     /// Channel `o`'s constants, read once for several outputs.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn channel(&self, o: usize) -> Channel {
         Channel {
             bias: self.bias(o),
@@ -88,7 +89,7 @@ pub(crate) struct Channel {
 
 impl Channel {
     /// As [`ChannelsRef::output`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn output(&self, dot: i32, lo: i32) -> i8 {
         requantize(self.bias + dot, self.multiplier, self.shift, lo) as i8
     }
