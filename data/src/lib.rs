@@ -9,6 +9,7 @@
 //! | `cifar10:DIR`, `cifar100:DIR`, `cifar100-coarse:DIR` | the binary versions |
 //! | `csv:FILE` | numeric features, a label column (`--label-column`) |
 //! | `folder:DIR` | one sub-folder per class of PNG/JPEG images |
+//! | `fonts:DIR[,chars=…][,size=N]` | one class per character, one image per font face under DIR ([`fonts`]) |
 //! | `synthetic[:k=v,…]` | generated classes around group centres ([`synthetic`]) — labelled synthetic |
 //!
 //! One reader per format, shared by training, `eval`, `export` and `predict`: [`gz`] (every
@@ -27,6 +28,7 @@ mod digits;
 pub mod entries;
 pub mod error;
 mod folder;
+pub mod fonts;
 pub mod gz;
 pub mod idx;
 pub mod image;
@@ -130,6 +132,8 @@ pub struct Dataset {
     pub train: Split,
     /// Test examples.
     pub test: Split,
+    /// For `fonts:` data, the faces used and those left out.
+    pub fonts: Option<fonts::Report>,
 }
 
 impl Dataset {
@@ -153,6 +157,7 @@ impl Dataset {
             },
             train,
             test,
+            fonts: None,
         }
     }
 
@@ -211,6 +216,8 @@ pub enum DataSpec {
     Csv(PathBuf),
     /// A folder of class folders.
     Folder(PathBuf),
+    /// Glyphs of the fonts under a folder.
+    Fonts(fonts::Fonts),
     /// Generated data, clearly synthetic (see [`synthetic`]).
     Synthetic(synthetic::Synthetic),
 }
@@ -237,12 +244,13 @@ impl std::str::FromStr for DataSpec {
             "cifar100-coarse" => DataSpec::Cifar100(need(arg)?, true),
             "csv" => DataSpec::Csv(need(arg)?),
             "folder" => DataSpec::Folder(need(arg)?),
+            "fonts" => DataSpec::Fonts(fonts::Fonts::parse(arg.unwrap_or(""))?),
             "synthetic" => DataSpec::Synthetic(synthetic::Synthetic::parse(arg.unwrap_or(""))?),
             _ => {
                 return Err(Error::arg(
                     "--data",
                     s,
-                    "digits, fashion-mnist[:DIR], cifar10:DIR, cifar100:DIR, cifar100-coarse:DIR, csv:FILE, folder:DIR or synthetic[:key=value,...]",
+                    "digits, fashion-mnist[:DIR], cifar10:DIR, cifar100:DIR, cifar100-coarse:DIR, csv:FILE, folder:DIR, fonts:DIR[,chars=...,size=N] or synthetic[:key=value,...]",
                 ));
             }
         })
@@ -331,6 +339,11 @@ pub fn load(spec: &DataSpec, opts: &LoadOptions) -> Result<Dataset> {
             ds
         }
         DataSpec::Synthetic(g) => g.generate(opts.split_seed),
+        DataSpec::Fonts(f) => {
+            let (mut ds, report) = fonts::load(f, opts.test_fraction, opts.split_seed)?;
+            ds.fonts = Some(report);
+            ds
+        }
         DataSpec::Folder(dir) => {
             let (all, classes, shape) = folder::load(dir)?;
             let (train, test) = split_all(&all, shape, classes.len());
@@ -346,6 +359,7 @@ fn spec_path(spec: &DataSpec) -> PathBuf {
     match spec {
         DataSpec::Digits => PathBuf::from("digits"),
         DataSpec::Synthetic(_) => PathBuf::from("synthetic"),
+        DataSpec::Fonts(f) => f.dir.clone(),
         DataSpec::FashionMnist(p)
         | DataSpec::Cifar10(p)
         | DataSpec::Cifar100(p, _)

@@ -1,5 +1,6 @@
 //! The command line: `dl2pa <subcommand>`, one file per subcommand.
 
+mod data;
 mod eval;
 mod experiment;
 mod export;
@@ -12,6 +13,7 @@ use std::io::IsTerminal;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+pub use data::DataArgs;
 pub use eval::EvalArgs;
 pub use experiment::ExperimentArgs;
 pub use export::ExportArgs;
@@ -50,6 +52,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Reproduce one of the paper's experiments: tables and plots in one directory.
     Experiment(ExperimentArgs),
+    /// Load a --data spec as training would: print its classes and counts, draw a preview.
+    Data(DataArgs),
 }
 
 /// Runs a parsed command line.
@@ -64,6 +68,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Prototypes(args) => prototypes::run(cli.device, &args),
         Command::Export(args) => export::run(cli.device, &args),
         Command::Experiment(args) => experiment::run(cli.device, &args),
+        Command::Data(args) => data::run(&args),
     }
 }
 

@@ -33,6 +33,10 @@ pub struct DatasetInfo {
     /// Classes, shape, standardisation, raw scale, CSV layout.
     #[serde(flatten)]
     pub schema: InputSchema,
+    /// For `fonts:` data: the faces used (file, face index, family, style, licence), by split,
+    /// and how many were left out and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fonts: Option<crate::data::fonts::Report>,
 }
 
 impl DatasetInfo {
@@ -50,6 +54,7 @@ impl DatasetInfo {
             train_examples,
             test_examples,
             schema,
+            fonts: None,
         }
     }
 

@@ -100,12 +100,15 @@ impl Setup {
 
     /// `dataset.json` of the run.
     pub fn info(&self) -> DatasetInfo {
-        DatasetInfo::new(
-            &self.data.name,
-            self.train_counts.iter().sum(),
-            self.data.test.len(),
-            self.data.schema.clone(),
-        )
+        DatasetInfo {
+            fonts: self.data.fonts.clone(),
+            ..DatasetInfo::new(
+                &self.data.name,
+                self.train_counts.iter().sum(),
+                self.data.test.len(),
+                self.data.schema.clone(),
+            )
+        }
     }
 
     /// The data part of `metrics.json`.

@@ -1,0 +1,157 @@
+//! `fonts:DIR` on real faces: DejaVu (`apt-get install fonts-dejavu-core`, which CI installs).
+
+use std::path::Path;
+
+use dl2pa_data::fonts::{self, Fonts};
+use dl2pa_data::{DataSpec, LoadOptions, load};
+
+const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu";
+/// `apt-get install fonts-urw-base35` (CI installs it): a dingbat and a symbol font.
+const URW: &str = "/usr/share/fonts/opentype/urw-base35";
+
+/// A folder with the named DejaVu files (and `extra` copies under other names).
+fn folder(files: &[&str], extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in files {
+        std::fs::copy(Path::new(DEJAVU).join(f), dir.path().join(f)).unwrap();
+    }
+    for (from, to) in extra {
+        std::fs::copy(Path::new(DEJAVU).join(from), dir.path().join(to)).unwrap();
+    }
+    dir
+}
+
+fn spec(dir: &Path, rest: &str) -> Fonts {
+    Fonts::parse(&format!("{}{rest}", dir.display())).unwrap()
+}
+
+const FOUR: [&str; 4] = [
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSansMono.ttf",
+    "DejaVuSerif.ttf",
+];
+
+#[test]
+fn every_face_gives_one_image_per_character_split_by_family() {
+    let dir = folder(&FOUR, &[("DejaVuSans.ttf", "copy-of-sans.ttf")]);
+    let (ds, report) = fonts::load(&spec(dir.path(), ""), 0.3, 0).unwrap();
+    assert_eq!(ds.classes(), 62);
+    assert_eq!(
+        (ds.shape().height, ds.shape().width, ds.shape().channels),
+        (32, 32, 1)
+    );
+    assert_eq!(
+        (
+            report.files,
+            report.faces_found,
+            report.duplicates,
+            report.not_covering
+        ),
+        (5, 5, 1, 0)
+    );
+    let kept = report.train_faces.len() + report.test_faces.len();
+    assert_eq!(kept, 4);
+    assert_eq!(ds.train.len() + ds.test.len(), 4 * 62);
+    assert_eq!(ds.test.len(), 62 * report.test_faces.len());
+    // Whole families: no test face has a sibling in training.
+    for t in &report.test_faces {
+        assert!(
+            report.train_faces.iter().all(|f| f.family != t.family),
+            "{t:?}"
+        );
+    }
+    // Every class once per face, in character order.
+    assert_eq!(ds.train.counts(62), vec![report.train_faces.len(); 62]);
+    assert!(
+        report
+            .train_faces
+            .iter()
+            .chain(&report.test_faces)
+            .all(|f| f.licence.is_some())
+    );
+}
+
+#[test]
+fn rendering_is_deterministic_and_keeps_case() {
+    let dir = folder(&FOUR, &[]);
+    let s = spec(dir.path(), ",size=24");
+    let (a, _) = fonts::load(&s, 0.3, 7).unwrap();
+    let (b, _) = fonts::load(&s, 0.3, 7).unwrap();
+    assert_eq!(a.train.x, b.train.x);
+    let ink = |c: char| -> f32 {
+        let k = a
+            .schema
+            .classes
+            .iter()
+            .position(|n| n == &c.to_string())
+            .unwrap();
+        a.train.x[k * 24 * 24..(k + 1) * 24 * 24].iter().sum()
+    };
+    // The em box, not the ink box: lower case is smaller than upper case.
+    assert!(ink('o') < 0.8 * ink('O'), "{} vs {}", ink('o'), ink('O'));
+    assert!(a.train.x.iter().all(|v| (0.0..=1.0).contains(v)));
+}
+
+#[test]
+fn the_data_spec_reads_fonts_and_records_the_faces() {
+    let dir = folder(&FOUR, &[]);
+    let spec: DataSpec = format!("fonts:{},chars=lgc,size=16", dir.path().display())
+        .parse()
+        .unwrap();
+    let ds = load(&spec, &LoadOptions::default()).unwrap();
+    assert_eq!(ds.classes(), 127);
+    let r = ds.fonts.expect("the faces used");
+    assert_eq!(r.chars, "lgc");
+    assert!(
+        ds.name.starts_with("fonts:") && ds.name.ends_with("chars=lgc,size=16"),
+        "{}",
+        ds.name
+    );
+}
+
+#[test]
+fn bad_font_folders_are_refused_naming_what_is_wrong() {
+    let err = |dir: &Path, rest: &str| {
+        fonts::load(&spec(dir, rest), 0.3, 0)
+            .unwrap_err()
+            .to_string()
+    };
+    let empty = tempfile::tempdir().unwrap();
+    assert!(err(empty.path(), "").contains("no font files"));
+    let broken = folder(&FOUR, &[]);
+    std::fs::write(broken.path().join("Broken.ttf"), b"\0\x01\0\0garbage").unwrap();
+    let e = err(broken.path(), "");
+    assert!(
+        e.contains("Broken.ttf") && e.contains("not a readable font"),
+        "{e}"
+    );
+    let one = folder(&["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"], &[]);
+    let e = err(one.path(), "");
+    assert!(e.contains("one family") && e.contains("DejaVu Sans"), "{e}");
+    let set = one.path().join("set.txt");
+    std::fs::write(&set, "字母").unwrap();
+    let e = err(one.path(), &format!(",chars=@{}", set.display()));
+    assert!(e.contains("none of 2 faces covers"), "{e}");
+    for bad in ["", ",size=4", ",chars=latin", ",colour=red"] {
+        let s = format!("{}{bad}", if bad.is_empty() { "" } else { "/x" });
+        assert!(Fonts::parse(&s).is_err(), "{s:?}");
+    }
+}
+
+#[test]
+fn symbol_fonts_that_put_other_shapes_on_letters_are_left_out() {
+    let dir = folder(&FOUR, &[]);
+    for f in ["D050000L.otf", "StandardSymbolsPS.otf"] {
+        std::fs::copy(Path::new(URW).join(f), dir.path().join(f)).unwrap();
+    }
+    let (_, report) = fonts::load(&spec(dir.path(), ""), 0.3, 0).unwrap();
+    assert_eq!((report.faces_found, report.symbol), (6, 2));
+    let used: Vec<&str> = report
+        .train_faces
+        .iter()
+        .chain(&report.test_faces)
+        .map(|f| f.family.as_str())
+        .collect();
+    assert!(used.iter().all(|f| f.starts_with("DejaVu")), "{used:?}");
+}
