@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The many-class font tables of README ("Many classes: glyphs of the installed fonts"): what
+# `fonts:/usr/share/fonts` holds for each character set (with the packages README lists), a
+# preview image, and `experiment dims` on alnum (K = 62) and lgc (K = 127) with the MLP,
+# dl2pa / fixed / psc (etf at d = K − 1), 3 seeds. The two sweeps run side by side (the trainer
+# uses one core). Resumable: finished runs are read back. About 40 min on 2 cores.
+# Usage: bash docs/results/fonts.sh   (BIN=path uses that dl2pa build)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dl2pa-target}"
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -p dl2pa >/dev/null 2>&1
+  BIN="$CARGO_TARGET_DIR/release/dl2pa"
+fi
+FONTS="${FONTS:-/usr/share/fonts}"
+OUT=experiments/fonts
+mkdir -p "$OUT"
+sweep() { # CHARS DIMS
+  "$BIN" --device cpu experiment dims --data "fonts:$FONTS,chars=$1" --dims "$2" --seeds 3 \
+    -o "$OUT/$1" > "$OUT/$1.log" 2>&1
+}
+sweep alnum 2,3,5,10,32,61 &
+sweep lgc 2,3,5,10,32,126 &
+wait
+{
+  echo "Made by \`bash docs/results/fonts.sh\` — dl2pa $(grep -m1 '^version' Cargo.toml | cut -d'"' -f2), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d) (UTC), $(lscpu | sed -n 's/^Model name: *//p' | head -1); fonts from $(dpkg-query -W -f '${Package} ' 'fonts-*' 2>/dev/null | wc -w) Debian fonts-* packages."
+  echo
+  echo '```'
+  for c in alnum lgc cjk; do "$BIN" data --data "fonts:$FONTS,chars=$c"; done
+  "$BIN" data --data "fonts:$FONTS,chars=alnum" --preview docs/results/fonts-preview.png --rows 12 | tail -1
+  echo '```'
+  for c in alnum lgc; do
+    echo
+    echo "### chars=$c (\`dl2pa experiment dims --data fonts:$FONTS,chars=$c --seeds 3\`)"
+    echo
+    cat "$OUT/$c/dims.md"
+  done
+} > docs/results/fonts.md
+cat docs/results/fonts.md
