@@ -150,6 +150,22 @@ mod tests {
         }
     }
 
+    /// Found by the `font_face` fuzz target: a collection header claiming 42 million faces. In a
+    /// debug build ttf-parser's `debug_assert!` panicked here until the workspace turned its
+    /// debug assertions off (Cargo.toml); release builds always refused it.
+    #[test]
+    fn a_collection_header_with_an_impossible_face_count_is_refused() {
+        let bytes = [
+            116, 116, 99, 102, 0, 2, 138, 0, 98, 2, 232, 0, 98, 2, 0, 98, 2, 88,
+        ];
+        let e = faces(Path::new("x.ttc"), &bytes).unwrap_err().to_string();
+        assert!(
+            e.contains("x.ttc") && e.contains("not a readable font"),
+            "{e}"
+        );
+        assert!(!covers(&bytes, 0, &['A']) && !names_agree(&bytes, 0, &['A']));
+    }
+
     #[test]
     fn only_font_extensions_are_listed() {
         let dir = tempfile::tempdir().unwrap();
