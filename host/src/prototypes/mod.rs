@@ -3,6 +3,7 @@
 //! They depend only on `(K, d)`, never on data (paper §3.2.1). [`Estimator::Best`] picks the provably
 //! optimal closed form where one exists and the annealed optimiser elsewhere.
 
+pub mod cache;
 mod closed;
 mod optimise;
 mod quality;

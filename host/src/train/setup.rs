@@ -163,7 +163,8 @@ fn augment(crop: Toggle, flip: Toggle, data: &Dataset) -> Augment {
 }
 
 /// The prototypes of a run: the run's own when resuming, else from `--prototypes FILE` or
-/// estimated (they depend on `(K, d)` and the seed only); the simplex for `etf`; none for `psc`.
+/// estimated (they depend on `(K, d)` and the seed only, so the estimate is cached:
+/// [`prototypes::cache`]); the simplex for `etf`; none for `psc`.
 fn prototypes_for(
     cfg: &TrainConfig,
     k: usize,
@@ -204,7 +205,7 @@ fn prototypes_for(
                 batch: None,
                 seed: cfg.seed,
             };
-            Some(prototypes::estimate(&request, device, |_, _| {})?.data)
+            Some(prototypes::cache::estimate_cached(&request, device)?)
         }
         Method::Dl2pa | Method::Fixed => {
             let file = Path::new(&cfg.prototypes);
