@@ -163,6 +163,9 @@ train_config! {
     [] ema_momentum: f64 = 0.9;
     /// Re-solve the assignment every N iterations (0: at each epoch end) [default: 20]
     [value_name = "N"] assign_every: usize = 20;
+    /// Double the re-solve interval after each solve that moved no label (up to 32 x
+    /// --assign-every), back to --assign-every after one that moved some [default: false]
+    [action = clap::ArgAction::Set, value_name = "BOOL"] assign_backoff: bool = false;
     /// Epochs [default: 30]
     [] epochs: usize = 30;
     /// Batch size [default: 128]

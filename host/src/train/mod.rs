@@ -11,6 +11,7 @@
 
 pub mod assignment;
 pub mod batches;
+pub mod cadence;
 pub mod config;
 pub mod eval;
 pub mod loss;

@@ -6,6 +6,7 @@
 use burn::prelude::*;
 
 use super::assignment::{Assignment, Update};
+use super::cadence::Cadence;
 use super::config::{Loss, Method, Reduction, TrainConfig};
 use super::loss;
 
@@ -155,18 +156,20 @@ impl Objective {
         }
     }
 
-    /// Re-solves σ after `iteration` if it is due: every `every` iterations (`every > 0`).
+    /// Re-solves σ after `iteration` if `cadence` says it is due, and tells `cadence`.
     ///
     /// # Errors
     /// As [`Assignment::resolve`].
     pub fn resolve_if_due(
         &mut self,
         iteration: usize,
-        every: usize,
+        cadence: &mut Cadence,
     ) -> crate::Result<Option<Update>> {
         match self.dynamic() {
-            Some(a) if every > 0 && iteration.is_multiple_of(every) => {
-                a.resolve(iteration).map(Some)
+            Some(a) if cadence.due(iteration) => {
+                let u = a.resolve(iteration)?;
+                cadence.after(iteration, u.moved);
+                Ok(Some(u))
             }
             _ => Ok(None),
         }

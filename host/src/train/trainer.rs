@@ -10,6 +10,7 @@ use burn::prelude::*;
 
 use super::assignment::{Assignment, Update};
 use super::batches::{Batch, Batches};
+use super::cadence::Cadence;
 use super::config::TrainConfig;
 use super::eval::{Eval, Groups};
 use super::objective::{LossSettings, Objective};
@@ -33,6 +34,8 @@ pub struct Trainer {
     network: Option<Network>,
     optim: ModuleOptimizer,
     objective: Objective,
+    /// When σ is re-solved within epochs (continued from the run's updates when resuming).
+    cadence: Cadence,
     losses: LossSettings,
     shape: Shape,
     /// The training (autodiff) device and the device evaluation runs on.
@@ -82,6 +85,8 @@ impl Trainer {
             Assignment::new(p.clone(), d, sigma, means, cfg.ema_momentum, &autodiff)
         });
         let objective = Objective::new(cfg.method, assignment, &setup.train_counts, &autodiff);
+        let history = state.history.iter().flat_map(|e| &e.updates);
+        let cadence = Cadence::new(cfg.assign_every, cfg.assign_backoff, history);
         Ok(Trainer {
             cfg: cfg.clone(),
             run: run.clone(),
@@ -89,6 +94,7 @@ impl Trainer {
             network: Some(network),
             optim,
             objective,
+            cadence,
             losses: LossSettings::new(cfg, k),
             shape,
             autodiff,
@@ -148,8 +154,10 @@ impl Trainer {
             if self.state.iteration.is_multiple_of(50) {
                 self.check_finite(&loss_sum, epoch)?;
             }
-            let every = self.cfg.assign_every;
-            updates.extend(self.objective.resolve_if_due(self.state.iteration, every)?);
+            let due = self
+                .objective
+                .resolve_if_due(self.state.iteration, &mut self.cadence)?;
+            updates.extend(due);
         }
         let train_loss = self.check_finite(&loss_sum, epoch)? / batches.per_epoch() as f64;
         let train_seconds = t0.elapsed().as_secs_f64();
