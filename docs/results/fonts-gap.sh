@@ -3,7 +3,7 @@
 # gap, each tried at d = 3 with seeds 0–2 (MLP, 30 epochs, --data fonts:/usr/share/fonts):
 # assignment frequency, EMA momentum, loss form and reduction, the embedding head's BatchNorm,
 # the prototype estimator; fixed and psc for reference. Writes docs/results/fonts-gap.md.
-# Resumable. About 25 min on 2 cores.
+# Resumable. About 30 min on 2 cores.
 # Usage: bash docs/results/fonts-gap.sh   (BIN=path uses that dl2pa build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,8 +25,10 @@ VARIANTS=(
   "loss cos2, sum (the authors' code)|--loss cos2 --reduction sum"
   "no BatchNorm head|--head-bn false"
   "gaussian prototypes (the paper's)|--proto-method gaussian"
+  "no BatchNorm head, ema-momentum 0.5|--head-bn false --ema-momentum 0.5"
   "fixed|--method fixed"
   "psc|--method psc"
+  "psc, no BatchNorm head|--method psc --head-bn false"
 )
 mkdir -p "$OUT"
 for v in "${VARIANTS[@]}"; do
