@@ -109,8 +109,8 @@ impl<'a> Conv2dI8Ref<'a> {
         self.kernel * self.kernel * self.inputs
     }
 
-    /// Arena bytes [`Conv2dI8Ref::apply`] needs besides its input and output: two pixels'
-    /// patches (i16) and one pixel's taps (int8) to build them from.
+    /// Arena bytes the convolution needs besides its input and output: two pixels' patches
+    /// (i16) and one pixel's taps (int8) to build them from, `5 · kernel² · inputs`.
     pub fn patch_bytes(&self) -> usize {
         let taps = self.macs_per_output();
         patches_bytes(taps) + taps

@@ -129,9 +129,9 @@ macro_rules! train_config {
 
 train_config! {
     /// Dataset: digits, fashion-mnist (or fashion-mnist:DIR), cifar10:DIR, cifar100:DIR,
-    /// cifar100-coarse:DIR, csv:FILE, folder:DIR, fonts:DIR[,chars=alnum|lgc|cjk|@FILE][,size=N]
-    /// (one class per character, one image per font face; split by family), synthetic (or
-    /// synthetic:key=value,...) [default: digits]
+    /// cifar100-coarse:DIR, csv:FILE, folder:DIR, fonts:DIR (one class per character, one
+    /// image per font face, split by family; options ,chars=alnum|lgc|cjk|@FILE and ,size=N),
+    /// synthetic (or synthetic:key=value,...) [default: digits]
     [value_name = "SPEC"] data: String = "digits".into();
     /// Label column of csv:FILE (name or 0-based index)
     [value_name = "COL"] label_column: String = String::new();
