@@ -119,10 +119,11 @@ fn golden_backbone_classifies_raw_inputs_as_recorded() {
 
 #[test]
 fn golden_cnn_classifies_raw_inputs_as_recorded() {
-    // 8×8 digits: the first convolution's input and output side by side.
+    // 8×8 digits: the third convolution's input and output side by side, with two pixels'
+    // 3·3·64-tap patches as i16 and one as int8 between them.
     assert_eq!(
         classifies_raw_inputs_as_recorded("cnn.dl2p", "raw-cnn.bin"),
-        64 + 8 * 8 * 32
+        2 * 2 * 64 + 5 * 576 + 2 * 2 * 128
     );
 }
 
