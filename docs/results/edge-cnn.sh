@@ -7,18 +7,13 @@
 # with the command, version, date and CPU. About 10 min per d on 2 cores.
 # Usage: bash docs/results/edge-cnn.sh [D...]   (default: 10; BIN=path uses that dl2pa build)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dl2pa-target}"
-if [ -z "${BIN:-}" ]; then
-  cargo build --release -p dl2pa >/dev/null 2>&1
-  BIN="$CARGO_TARGET_DIR/release/dl2pa"
-fi
+source "$(dirname "$0")/common.sh"
 DIMS=("$@"); [ "${#DIMS[@]}" -gt 0 ] || DIMS=(10)
 OUT=experiments/edge
 FW="$HOME/.cache/dl2pa-firmware-target"
 mkdir -p "$OUT"
 {
-  echo "Made by \`bash docs/results/edge-cnn.sh ${DIMS[*]}\` — dl2pa $(grep -m1 '^version' Cargo.toml | cut -d'"' -f2), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d) (UTC), $(lscpu | sed -n 's/^Model name: *//p' | head -1)."
+  echo "Made by \`bash docs/results/edge-cnn.sh ${DIMS[*]}\` — $STAMP."
   echo
   echo "| d | f32 top-1 (trained) | f32 top-1 (folded, raw input) | int8 top-1 (raw input) | int8 − f32 | core ≠ host | model file | arena | MACs per image |"
   echo "|---|---|---|---|---|---|---|---|---|"

@@ -6,12 +6,7 @@
 # Resumable. About 30 min on 2 cores.
 # Usage: bash docs/results/fonts-gap.sh   (BIN=path uses that dl2pa build)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dl2pa-target}"
-if [ -z "${BIN:-}" ]; then
-  cargo build --release -p dl2pa >/dev/null 2>&1
-  BIN="$CARGO_TARGET_DIR/release/dl2pa"
-fi
+source "$(dirname "$0")/common.sh"
 FONTS="${FONTS:-/usr/share/fonts}"
 OUT=experiments/fonts-gap
 D="${D:-3}"
@@ -41,11 +36,11 @@ for v in "${VARIANTS[@]}"; do
     else "$BIN" --device cpu train --data "fonts:$FONTS,chars=alnum" --dim "$D" --seed "$seed" $flags -o "$run" > /dev/null; fi
   done
 done
-python3 - "$OUT" "$D" "$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2)" "$(git rev-parse --short HEAD)" "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" "${VARIANTS[@]}" > docs/results/fonts-gap.md <<'PY'
-import json, sys, datetime, re
-out, d, version, commit, cpu = sys.argv[1:6]
-variants = [v.split("|", 1) for v in sys.argv[6:]]
-print(f"Made by `bash docs/results/fonts-gap.sh` — dl2pa {version}, commit {commit}, {datetime.date.today()} (UTC), {cpu}.")
+python3 - "$OUT" "$D" "$STAMP" "${VARIANTS[@]}" > docs/results/fonts-gap.md <<'PY'
+import json, sys, re
+out, d, stamp = sys.argv[1:4]
+variants = [v.split("|", 1) for v in sys.argv[4:]]
+print(f"Made by `bash docs/results/fonts-gap.sh` — {stamp}.")
 print()
 print(f"alnum (K = 62), d = {d}, MLP, 30 epochs, seeds 0–2; test top-1 %:")
 print()

@@ -8,12 +8,7 @@
 # runs are read back. About 40 min on 2 cores.
 # Usage: bash docs/results/fonts.sh   (BIN=path uses that dl2pa build)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dl2pa-target}"
-if [ -z "${BIN:-}" ]; then
-  cargo build --release -p dl2pa >/dev/null 2>&1
-  BIN="$CARGO_TARGET_DIR/release/dl2pa"
-fi
+source "$(dirname "$0")/common.sh"
 FONTS="${FONTS:-/usr/share/fonts}"
 OUT=experiments/fonts
 mkdir -p "$OUT"
@@ -25,7 +20,7 @@ sweep alnum 2,3,5,10,32,61 &
 sweep lgc 2,3,5,10,32,126 &
 wait
 {
-  echo "Made by \`bash docs/results/fonts.sh\` — dl2pa $(grep -m1 '^version' Cargo.toml | cut -d'"' -f2), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d) (UTC), $(lscpu | sed -n 's/^Model name: *//p' | head -1); fonts from $(dpkg-query -W -f '${Package} ' 'fonts-*' 2>/dev/null | wc -w) Debian fonts-* packages."
+  echo "Made by \`bash docs/results/fonts.sh\` — $STAMP; fonts from $(dpkg-query -W -f '${Package} ' 'fonts-*' 2>/dev/null | wc -w) Debian fonts-* packages."
   echo
   echo '```'
   for c in alnum lgc cjk; do "$BIN" data --data "fonts:$FONTS,chars=$c"; done

@@ -1,0 +1,13 @@
+# Sourced by the docs/results scripts: makes the repository root the working directory and sets
+# BIN, the dl2pa build that makes the tables (a release build of this tree unless BIN names one),
+# and STAMP, what every results file starts with: version, commit, date and CPU.
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dl2pa-target}"
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -p dl2pa >/dev/null 2>&1
+  BIN="$CARGO_TARGET_DIR/release/dl2pa"
+fi
+VERSION="$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2)"
+COMMIT="$(git rev-parse --short HEAD)"
+CPU="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+STAMP="dl2pa $VERSION, commit $COMMIT, $(date -u +%Y-%m-%d) (UTC), $CPU"
