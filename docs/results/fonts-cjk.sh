@@ -6,12 +6,7 @@
 # share of the training time. Writes docs/results/fonts-cjk.md. Resumable. About 90 min on 2 cores.
 # Usage: bash docs/results/fonts-cjk.sh   (BIN=path uses that dl2pa build)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dl2pa-target}"
-if [ -z "${BIN:-}" ]; then
-  cargo build --release -p dl2pa >/dev/null 2>&1
-  BIN="$CARGO_TARGET_DIR/release/dl2pa"
-fi
+source "$(dirname "$0")/common.sh"
 FONTS="${FONTS:-/usr/share/fonts}"
 OUT=experiments/fonts-cjk
 DATA="fonts:$FONTS,chars=cjk"
@@ -36,10 +31,10 @@ for seed in 0 1 2; do
   train "fixed$sfx" --method fixed --prototypes "$OUT/protos-annealed.npy" --seed "$seed"
   train "psc$sfx" --method psc --seed "$seed"
 done
-python3 - "$OUT" "$K" "$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2)" "$(git rev-parse --short HEAD)" "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" > docs/results/fonts-cjk.md <<'PY'
-import json, sys, datetime
-out, k, version, commit, cpu = sys.argv[1:6]
-print(f"Made by `bash docs/results/fonts-cjk.sh` — dl2pa {version}, commit {commit}, {datetime.date.today()} (UTC), {cpu}.")
+python3 - "$OUT" "$K" "$STAMP" > docs/results/fonts-cjk.md <<'PY'
+import json, sys
+out, k, stamp = sys.argv[1:4]
+print(f"Made by `bash docs/results/fonts-cjk.sh` — {stamp}.")
 print()
 print(f"Prototypes, K = {k}, d = 8 (`dl2pa prototypes -k {k} -d 8 --method M`):")
 print()
