@@ -6,13 +6,17 @@
 //! cargo run --release -p dl2pa --example throughput -- mlp        # 784-256-256-16, (1-cos)^2
 //! cargo run --release -p dl2pa --example throughput -- cnn        # conv32-pool-conv64-pool-conv128-GAP, d=2
 //! ```
-//! `--device wgpu` (with `--features wgpu`) times the GPU; `--steps N` sets the timed steps.
+//! `--device wgpu` (with `--features wgpu` or `vulkan`) times the GPU; `--steps N` sets the timed
+//! steps; `--precision f16|bf16` the float type (as `dl2pa train --precision`).
 use std::time::Instant;
+// The allocator the `dl2pa` binary uses (see its main.rs): the comparison is with what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
 use dl2pa::data::Shape;
-use dl2pa::device::{DeviceChoice, select};
+use dl2pa::device::{DeviceChoice, Precision, select};
 use dl2pa::model::{BackboneKind, Network, NetworkSpec, l2_normalize};
 use rand::{Rng, SeedableRng};
 
@@ -84,7 +88,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let steps: usize = flag("--steps").map_or(Ok(default_steps), |s| s.parse())?;
     let warmup = (steps / 6).max(2);
+    let precision = match flag("--precision").as_deref() {
+        None | Some("f32") => Precision::F32,
+        Some("f16") => Precision::F16,
+        Some("bf16") => Precision::Bf16,
+        Some(other) => return Err(format!("unknown precision {other}: f32, f16 or bf16").into()),
+    };
     let (dev, name) = select(device)?;
+    precision.apply(&dev)?;
     let ad = dev.autodiff();
     ad.seed(0);
     let mut model = Network::new(&spec, shape, &ad)?;
@@ -133,7 +144,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .try_into_vec_as::<f32>();
     let ms = t0.elapsed().as_secs_f64() * 1000.0 / steps as f64;
     println!(
-        "dl2pa {kind} batch={batch} on {name}: {ms:.2} ms/step, {:.0} img/s",
+        "dl2pa {kind} batch={batch} on {name}, {precision:?}: {ms:.2} ms/step, {:.0} img/s",
         batch as f64 * 1000.0 / ms
     );
     Ok(())
