@@ -1,9 +1,10 @@
 """PyTorch anchor for `cargo run --release -p dl2pa --example throughput -- resnet32`:
 the same ResNet-32 (CIFAR, 16/32/64 channels, 5 basic blocks per stage, 1x1 conv + BN
 projection shortcuts) -> Linear(64) -> BatchNorm1d -> L2-normalise, loss 1 - cos to random unit
-targets, plain SGD lr 0.01, batch 128 of random 3x32x32 inputs. Eager mode, fp32.
+targets, plain SGD lr 0.01, batch 128 of random 3x32x32 inputs. Eager mode, fp32; `--bf16` runs
+forward and loss under torch.autocast(bfloat16) (AMP: f32 weights, bf16 convolutions/matmuls).
 
-usage: python3 torch_resnet32.py [cuda|cpu] [steps] [--no-tf32]
+usage: python3 torch_resnet32.py [cuda|cpu] [steps] [--no-tf32] [--bf16]
 """
 import sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -42,11 +43,13 @@ for i in range(warm + steps):
         t0 = time.time()
     x = torch.randn(128, 3, 32, 32, device=dev)
     t = F.normalize(torch.randn(128, 64, device=dev), dim=1)
-    z = F.normalize(m(x), dim=1)
-    loss = (1 - (z * t).sum(1)).mean()
+    with torch.autocast(dev, dtype=torch.bfloat16, enabled="--bf16" in sys.argv):
+        z = F.normalize(m(x), dim=1)
+        loss = (1 - (z * t).sum(1)).mean()
     opt.zero_grad(); loss.backward(); opt.step()
 if dev == "cuda": torch.cuda.synchronize()
 ms = (time.time() - t0) * 1000 / steps
 name = torch.cuda.get_device_name() if dev == "cuda" else "cpu"
 tf32 = "off" if "--no-tf32" in sys.argv else "default"
-print(f"torch {torch.__version__} resnet32 batch=128 on {name} (tf32 {tf32}): {ms:.2f} ms/step, {128000 / ms:.0f} img/s")
+amp = ", bf16 autocast" if "--bf16" in sys.argv else ""
+print(f"torch {torch.__version__} resnet32 batch=128 on {name} (tf32 {tf32}{amp}): {ms:.2f} ms/step, {128000 / ms:.0f} img/s")

@@ -11,21 +11,64 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceChoice {
-    /// burn's `flex` CPU backend.
+    /// burn's `flex` CPU backend, on all cores (`RAYON_NUM_THREADS` caps them; results do not
+    /// depend on the count).
     Cpu,
-    /// A GPU through burn-wgpu on Vulkan (build with `--features wgpu`).
+    /// A GPU through burn's wgpu runtime on Vulkan: build with `--features wgpu` (kernels
+    /// compiled to WGSL) or `--features vulkan` (SPIR-V, with cooperative-matrix / tensor-core
+    /// matmul where the driver offers it).
     Wgpu,
     /// A GPU if one is usable, else the CPU.
     #[default]
     Auto,
 }
 
+/// The float type of every tensor on the training device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit floats.
+    #[default]
+    F32,
+    /// IEEE half precision: storage and arithmetic (burn's device float type; GPU matmuls
+    /// accumulate in f32).
+    F16,
+    /// bfloat16: f32's range with 8 significant bits.
+    Bf16,
+}
+
+impl Precision {
+    /// Makes `self` the float type of tensors created on `device` from now on. Must come before
+    /// the first tensor on it; f32 leaves the device as it is.
+    ///
+    /// # Errors
+    /// [`Error::Device`] when the device has no arithmetic in that type (bf16 on many Vulkan
+    /// drivers) or already holds tensors.
+    pub fn apply(self, device: &Device) -> Result<()> {
+        let mut device = device.clone();
+        use burn::tensor::{DeviceConfig, FloatDType};
+        let dtype = match self {
+            Precision::F32 => return Ok(()),
+            Precision::F16 => FloatDType::F16,
+            Precision::Bf16 => FloatDType::BF16,
+        };
+        if !device.supports_dtype(dtype) {
+            return Err(Error::Device(format!(
+                "{device:?} has no {self:?} arithmetic: use --precision f32"
+            )));
+        }
+        device
+            .configure(DeviceConfig::default().float_dtype(dtype))
+            .map_err(|e| Error::Device(format!("cannot set --precision {self:?}: {e:?}")))
+    }
+}
+
 /// The device and a human description of it.
 pub fn select(choice: DeviceChoice) -> Result<(Device, String)> {
     match choice {
         DeviceChoice::Cpu => Ok((Device::flex(), "cpu (burn flex)".into())),
-        DeviceChoice::Wgpu => wgpu(),
-        DeviceChoice::Auto => match wgpu() {
+        DeviceChoice::Wgpu => gpu::wgpu(),
+        DeviceChoice::Auto => match gpu::wgpu() {
             Ok(found) => Ok(found),
             Err(_) => Ok((
                 Device::flex(),
@@ -36,20 +79,55 @@ pub fn select(choice: DeviceChoice) -> Result<(Device, String)> {
 }
 
 #[cfg(feature = "wgpu")]
-fn wgpu() -> Result<(Device, String)> {
-    use burn::tensor::wgpu::WgpuBackend;
-    // Vulkan is pinned: on Auto, a machine without a Vulkan driver falls back to GL, whose
-    // worker thread panics instead of returning an error.
-    let device = Device::wgpu_options()
-        .graphics_api(WgpuBackend::Vulkan)
-        .init()
-        .map_err(|e| Error::Device(format!("no usable Vulkan adapter ({e})")))?;
-    Ok((device, "wgpu (Vulkan)".into()))
+mod gpu {
+    use burn::prelude::Device;
+
+    use crate::error::{Error, Result};
+
+    /// The shader language CubeCL compiles to in this build (burn's `vulkan` feature swaps
+    /// WGSL for SPIR-V on Vulkan adapters).
+    const COMPILER: &str = if cfg!(feature = "vulkan") {
+        "SPIR-V"
+    } else {
+        "WGSL"
+    };
+
+    pub fn wgpu() -> Result<(Device, String)> {
+        use burn::tensor::wgpu::WgpuBackend;
+        keep_kernels();
+        // Vulkan is pinned: on Auto, a machine without a Vulkan driver falls back to GL, whose
+        // worker thread panics instead of returning an error.
+        let device = Device::wgpu_options()
+            .graphics_api(WgpuBackend::Vulkan)
+            .init()
+            .map_err(|e| Error::Device(format!("no usable Vulkan adapter ({e})")))?;
+        Ok((device, format!("wgpu (Vulkan, {COMPILER})")))
+    }
+
+    /// Points CubeCL's persistent store (autotune results; compiled SPIR-V) at `gpu/` in this
+    /// program's cache directory, so a second process on the machine skips the first one's
+    /// tuning. With caching off (`DL2PA_CACHE_DIR=`) each process gets a fresh directory of its
+    /// own under the system's temporary directory: every start is cold.
+    fn keep_kernels() {
+        let root = crate::cache::dir().map_or_else(
+            || std::env::temp_dir().join(format!("dl2pa-gpu-{}", std::process::id())),
+            |dir| dir.join("gpu"),
+        );
+        burn::cubecl::environment::set_root(root);
+    }
 }
 
 #[cfg(not(feature = "wgpu"))]
-fn wgpu() -> Result<(Device, String)> {
-    Err(Error::Device(
-        "this binary was built without GPU support: rebuild with `--features wgpu`".into(),
-    ))
+mod gpu {
+    use burn::prelude::Device;
+
+    use crate::error::{Error, Result};
+
+    pub fn wgpu() -> Result<(Device, String)> {
+        Err(Error::Device(
+            "this binary was built without GPU support: rebuild with `--features wgpu` or \
+             `--features vulkan`"
+                .into(),
+        ))
+    }
 }

@@ -47,6 +47,7 @@ pub(super) fn run(device: DeviceChoice, a: &ExperimentArgs) -> Result<()> {
         .map(TrainConfig::from_file)
         .transpose()?
         .unwrap_or_default();
+    base.precision.apply(&dev)?;
     let tag = a
         .data
         .as_deref()

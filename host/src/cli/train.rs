@@ -40,6 +40,7 @@ pub(super) fn run(device: DeviceChoice, a: TrainArgs) -> Result<()> {
         (None, None) => crate::train::default_run_dir(&cfg),
     };
     let (dev, dev_name) = device::select(device)?;
+    cfg.precision.apply(&dev)?;
     eprintln!(
         "dl2pa train: {} on {dev_name} -> {}",
         cfg.data,

@@ -3,10 +3,10 @@
 //! data — so an experiment that trains dl2pa and fixed at many seeds, or a second experiment on
 //! the same K, estimates each set once. At K ≈ 2 000 the annealed estimator takes minutes.
 //!
-//! Location: `$DL2PA_CACHE_DIR`, else `$XDG_CACHE_HOME/dl2pa`, else `$HOME/.cache/dl2pa`, then
-//! `prototypes/`; `DL2PA_CACHE_DIR=` (set and empty) turns the cache off. Files are written
-//! atomically and read back bit for bit (a hit gives the same training as a miss); one that
-//! does not read as a `K × d` matrix of finite values is estimated again and replaced.
+//! Location: `prototypes/` under [`crate::cache::dir`]; `DL2PA_CACHE_DIR=` (set and empty)
+//! turns the cache off. Files are written atomically and read back bit for bit (a hit gives the
+//! same training as a miss); one that does not read as a `K × d` matrix of finite values is
+//! estimated again and replaced.
 
 use std::path::{Path, PathBuf};
 
@@ -19,22 +19,14 @@ use crate::error::Result;
 /// `closed.rs`, `estimate`), so no build reads another's prototypes.
 const ESTIMATOR_REVISION: u32 = 1;
 
-/// The cache directory for this user, or `None` when caching is off or no home is known.
-pub fn cache_dir() -> Option<PathBuf> {
-    let var = |k: &str| std::env::var_os(k);
-    match var("DL2PA_CACHE_DIR") {
-        Some(v) if v.is_empty() => None,
-        Some(v) => Some(PathBuf::from(v)),
-        None => var("XDG_CACHE_HOME")
-            .filter(|v| !v.is_empty())
-            .map(|v| PathBuf::from(v).join("dl2pa"))
-            .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache/dl2pa"))),
-    }
-}
-
 /// The file of `request` on `device` under `dir`.
 fn file(dir: &Path, request: &EstimateConfig, device: &Device) -> PathBuf {
-    let device: String = format!("{device:?}")
+    // The float type is part of the arithmetic (`--precision`); f32, the default, is unnamed.
+    let float = match device.settings().float_dtype {
+        burn::tensor::FloatDType::F32 => String::new(),
+        other => format!("-{other:?}"),
+    };
+    let device: String = format!("{device:?}{float}")
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -57,14 +49,14 @@ fn file(dir: &Path, request: &EstimateConfig, device: &Device) -> PathBuf {
     ))
 }
 
-/// The prototypes of `request`: from the cache ([`cache_dir`]) when a valid file is there,
+/// The prototypes of `request`: from the cache ([`crate::cache::dir`]) when a valid file is there,
 /// else estimated and stored. A cache that cannot be written is reported on stderr and training
 /// goes on.
 ///
 /// # Errors
 /// As [`estimate`].
 pub fn estimate_cached(request: &EstimateConfig, device: &Device) -> Result<Vec<f32>> {
-    estimate_in(cache_dir().as_deref(), request, device)
+    estimate_in(crate::cache::dir().as_deref(), request, device)
 }
 
 /// [`estimate_cached`] with the cache in `dir` (`None`: no cache).

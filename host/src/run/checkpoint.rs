@@ -6,8 +6,9 @@
 
 use std::path::PathBuf;
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, Param};
 use burn::optim::ModuleOptimizer;
+use burn::prelude::Tensor;
 use burn::tensor::Bytes;
 
 use dl2pa_core::format::crc32;
@@ -77,8 +78,27 @@ pub fn load_network(run: &RunDir, network: Network) -> Result<(Network, State)> 
         .map_err(|e| Error::format(&mp, e.to_string()))?;
     let network = network
         .try_load_record(record)
-        .map_err(|e| Error::format(&mp, e.to_string()))?;
+        .map_err(|e| Error::format(&mp, e.to_string()))?
+        .map(&mut ToDeviceFloat);
     Ok((network, state))
+}
+
+/// Casts every float parameter to its device's float type: a run trained with `--precision f16`
+/// stores f16 weights, which eval, predict and export then use on an f32 device (and the other
+/// way round) instead of mixing types in one matmul.
+struct ToDeviceFloat;
+
+impl ModuleMapper for ToDeviceFloat {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|t| {
+            let want = t.device().settings().float_dtype;
+            if t.dtype() == want.into() {
+                t
+            } else {
+                t.cast(want)
+            }
+        })
+    }
 }
 
 /// Loads the last committed checkpoint of `run` into `network` and `optim`.

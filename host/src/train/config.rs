@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::device::Precision;
 use crate::error::{Error, Result};
 use crate::model::{BackboneKind, NetworkSpec};
 use crate::prototypes::Estimator;
@@ -166,6 +167,9 @@ train_config! {
     /// Double the re-solve interval after each solve that moved no label (up to 32 x
     /// --assign-every), back to --assign-every after one that moved some [default: false]
     [action = clap::ArgAction::Set, value_name = "BOOL"] assign_backoff: bool = false;
+    /// Float type on the training device: f32, or f16/bf16 for storage and arithmetic of every
+    /// tensor, parameters included [default: f32]
+    [value_enum] precision: Precision = Precision::F32;
     /// Epochs [default: 30]
     [] epochs: usize = 30;
     /// Batch size [default: 128]
