@@ -1,30 +1,29 @@
 #!/usr/bin/env bash
-# One prepared run on a GPU machine (README, "GPU"). The machine has no network: it gets a bundle
-# built here — `dl2pa` and the `throughput` example built with `--features wgpu`, the core's
-# `lap_bench` example, and Debian's libvulkan.so.1 in lib/ — and PyTorch is installed there.
+# One prepared run on a GPU machine (README, "GPU"), ≤ 8 minutes. The machine has no network:
+# it gets gpu-bundle/ (bench/gpu/bundle.sh: dl2pa and the throughput example built with
+# --features wgpu and with --features vulkan, gzipped, and Debian's libvulkan.so.1); PyTorch is
+# installed there. Measures ResNet-32, batch 128, d = 64 (K = 100 for the training runs):
+#   1. the first epoch of `dl2pa train` (vulkan build) with a cold and then a warm kernel cache;
+#   2. training-step img/s: vulkan (SPIR-V) f32, f16, bf16; wgpu (WGSL) f32;
+#   3. PyTorch eager on the same model: TF32 default, TF32 off, bf16 autocast.
 #
 #   bash bench/gpu/run.sh BUNDLE_DIR OUT_DIR
 set -u
 B=$(cd "${1:-gpu-bundle}" && pwd)
 OUT=${2:-${OUT:-/tmp/gpu-out}}
+STEPS=${STEPS:-30}
 mkdir -p "$OUT"
 exec > >(tee "$OUT/log.txt") 2>&1
-# The bundle may carry gzipped binaries (to fit a transfer limit).
-for f in "$B"/*.gz; do
-  [ -e "$f" ] || continue
-  bin="/tmp/dl2pa-bundle/$(basename "$f" .gz)"; mkdir -p /tmp/dl2pa-bundle
-  gunzip -c "$f" > "$bin" && chmod +x "$bin"
-done
-[ -d /tmp/dl2pa-bundle ] && cp "$B/lap_bench" /tmp/dl2pa-bundle/ && mkdir -p /tmp/dl2pa-bundle/lib && cp "$B"/lib/* /tmp/dl2pa-bundle/lib/ && B=/tmp/dl2pa-bundle
+BIN=/tmp/dl2pa-bundle; mkdir -p "$BIN"
+for f in "$B"/*.gz; do gunzip -c "$f" > "$BIN/$(basename "$f" .gz)"; chmod +x "$BIN/$(basename "$f" .gz)"; done
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 echo "== machine"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
 echo "cpus: $(nproc)"
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 
 echo "== vulkan"
-ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1 | head
 if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
   echo "no libvulkan.so.1 on the machine: using the bundled Debian loader"
   export LD_LIBRARY_PATH="$B/lib:${LD_LIBRARY_PATH:-}"
@@ -38,28 +37,35 @@ if [ -n "$egl" ]; then
   export VK_ICD_FILENAMES="$OUT/nvidia_egl_icd.json"
 fi
 
-echo "== burn-wgpu: ResNet-32 training step, batch 128, d = 64"
-timeout 170 "$B/throughput" resnet32 --device wgpu --steps 30
-echo "== PyTorch eager: the same model and step"
-timeout 70 python3 "$HERE/torch_resnet32.py" cuda 30
-timeout 70 python3 "$HERE/torch_resnet32.py" cuda 30 --no-tf32
-
-echo "== prototypes K = 10 000, d = 512 (annealed, 1 000 steps) on burn-wgpu"
-timeout 120 "$B/dl2pa" prototypes -k 10000 -d 512 --method annealed --steps 1000 --device wgpu --json
-
-echo "== assignment solver n = 10 000 (f32, one core of this machine)"
-timeout 60 "$B/lap_bench" --random 10000 cos16 > /dev/null
-timeout 60 "$B/lap_bench" --random 10000 uniform > /dev/null
-
-echo "== dl2pa train on CIFAR-100-format data (random pixels, 10 000 + 2 000 images), ResNet-32, 2 epochs"
+echo "== CIFAR-100-format data (random pixels, 10 000 + 2 000 images)"
 python3 - "$OUT/c100" <<'PY'
-import os, sys, numpy as np
-d = sys.argv[1]; os.makedirs(d, exist_ok=True); rng = np.random.default_rng(0)
+import os, sys, random
+d = sys.argv[1]; os.makedirs(d, exist_ok=True); rng = random.Random(0)
 for name, n in (("train.bin", 10000), ("test.bin", 2000)):
-    rec = np.empty((n, 3074), np.uint8)
-    fine = rng.integers(0, 100, n); rec[:, 0] = fine // 5; rec[:, 1] = fine
-    rec[:, 2:] = rng.integers(0, 256, (n, 3072))
-    rec.tofile(os.path.join(d, name))
+    with open(os.path.join(d, name), "wb") as f:
+        for _ in range(n):
+            fine = rng.randrange(100)
+            f.write(bytes([fine // 5, fine]) + rng.randbytes(3072))
 PY
-timeout 150 "$B/dl2pa" train --data "cifar100:$OUT/c100" --backbone resnet32 --dim 64 --epochs 2 --device wgpu -o "$OUT/run" --eval-every 2
+
+echo "== 1. first epoch, cold and warm kernel cache (vulkan build; epoch seconds from metrics.json)"
+export DL2PA_CACHE_DIR="$OUT/cache-vulkan"
+for c in cold warm; do
+  timeout 150 "$BIN/dl2pa-vulkan" --device wgpu train --data "cifar100:$OUT/c100" --backbone resnet32 \
+    --dim 64 --epochs 2 --eval-every 2 -o "$OUT/run-$c" > "$OUT/train-$c.log" 2>&1
+  tail -n 3 "$OUT/train-$c.log"
+  python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['epochs']; print('$c cache: epoch 1', round(e[0]['train_seconds'],1), 's, epoch 2', round(e[1]['train_seconds'],1), 's,', round(e[1]['img_per_s']), 'img/s')" "$OUT/run-$c/metrics.json"
+done
+du -sh "$DL2PA_CACHE_DIR"
+
+echo "== 2. dl2pa training step, ResNet-32, batch 128, d = 64"
+timeout 60 "$BIN/throughput-vulkan" resnet32 --device wgpu --steps "$STEPS"
+timeout 90 "$BIN/throughput-vulkan" resnet32 --device wgpu --steps "$STEPS" --precision f16
+timeout 90 "$BIN/throughput-vulkan" resnet32 --device wgpu --steps "$STEPS" --precision bf16
+DL2PA_CACHE_DIR="$OUT/cache-wgpu" timeout 120 "$BIN/throughput-wgpu" resnet32 --device wgpu --steps "$STEPS"
+
+echo "== 3. PyTorch eager, the same model and step"
+timeout 45 python3 "$HERE/torch_resnet32.py" cuda "$STEPS"
+timeout 45 python3 "$HERE/torch_resnet32.py" cuda "$STEPS" --no-tf32
+timeout 45 python3 "$HERE/torch_resnet32.py" cuda "$STEPS" --bf16
 echo "== done"

@@ -5,7 +5,7 @@
 # Rounds are interleaved (the machines are noisy) and the median of ROUNDS is reported.
 #
 #   bash docs/results/cpu-throughput.sh        # needs `pip install torch` (TORCH_PY=python to use)
-#   BEFORE=/path/to/old/throughput bash ...    # adds a column for an older build of the example
+#   BEFORE=/path/to/old/throughput BEFORE_NAME="what it is" bash ...   # a column for an older build
 # Writes docs/results/cpu-throughput.md. About 5 min on 2 cores.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -34,6 +34,8 @@ median() { grep "^$1 $2 $3 " "$LOG" | cut -d' ' -f4 | sort -n | awk '{a[NR]=$1} 
   echo "img/s at batch 128 (forward + backward + SGD step); PyTorch $("$TORCH_PY" -c 'import torch; print(torch.__version__)')."
   echo
   if [ -n "${BEFORE:-}" ]; then
+    echo "before: ${BEFORE_NAME:-$BEFORE}."
+    echo
     echo "| model | threads | dl2pa | before | PyTorch | dl2pa / PyTorch |"
     echo "|---|---|---|---|---|---|"
   else

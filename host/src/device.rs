@@ -42,24 +42,42 @@ impl Precision {
     /// the first tensor on it; f32 leaves the device as it is.
     ///
     /// # Errors
-    /// [`Error::Device`] when the device has no arithmetic in that type (bf16 on many Vulkan
-    /// drivers) or already holds tensors.
+    /// [`Error::Device`] on the CPU, when the device has no arithmetic in that type (bf16 on
+    /// many Vulkan drivers), or when it already holds tensors.
     pub fn apply(self, device: &Device) -> Result<()> {
-        let mut device = device.clone();
         use burn::tensor::{DeviceConfig, FloatDType};
         let dtype = match self {
             Precision::F32 => return Ok(()),
             Precision::F16 => FloatDType::F16,
             Precision::Bf16 => FloatDType::BF16,
         };
+        if *device == Device::flex() {
+            // flex has the types, but the prototype estimator (exp(cos / τ)) overflows f16, and
+            // a GPU run estimates them on the CPU in f32: a CPU run would have no f32 device.
+            return Err(Error::Device(format!(
+                "--precision {} needs a GPU (--device wgpu); the CPU trains in f32",
+                self.name()
+            )));
+        }
         if !device.supports_dtype(dtype) {
             return Err(Error::Device(format!(
-                "{device:?} has no {self:?} arithmetic: use --precision f32"
+                "{device:?} has no {} arithmetic: use --precision f32",
+                self.name()
             )));
         }
         device
+            .clone()
             .configure(DeviceConfig::default().float_dtype(dtype))
-            .map_err(|e| Error::Device(format!("cannot set --precision {self:?}: {e:?}")))
+            .map_err(|e| Error::Device(format!("cannot set --precision {}: {e:?}", self.name())))
+    }
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F16 => "f16",
+            Precision::Bf16 => "bf16",
+        }
     }
 }
 

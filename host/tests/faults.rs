@@ -15,6 +15,7 @@ const ARGS: [&str; 4] = ["--epochs", "12", "--assign-every", "7"];
 
 fn train(run: &Path) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_dl2pa"))
+        .env("DL2PA_CACHE_DIR", "")
         .args(["train", "--device", "cpu", "-o", run.to_str().unwrap()])
         .args(ARGS)
         .stdout(Stdio::null())

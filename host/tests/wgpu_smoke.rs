@@ -97,3 +97,58 @@ fn one_step_matches_the_cpu_and_the_loss_falls() {
         "the loss should fall on the GPU: {l_gpu} -> {last}"
     );
 }
+
+/// `dl2pa --device wgpu train ARGS` with `DL2PA_CACHE_DIR=cache`; panics with stderr on failure.
+fn train_on_gpu(cache: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dl2pa"))
+        .args([
+            "--device", "wgpu", "train", "--epochs", "2", "--widths", "32",
+        ])
+        .args(args)
+        .env("DL2PA_CACHE_DIR", cache)
+        .output()
+        .expect("run dl2pa");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_kernel_cache_is_kept_in_the_cache_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, run) = (dir.path().join("cache"), dir.path().join("run"));
+    train_on_gpu(&cache, &["-o", run.to_str().unwrap()]);
+    // CubeCL's store (autotune results; SPIR-V in a vulkan build) lands under gpu/, nowhere else.
+    let files: Vec<_> = std::fs::read_dir(cache.join("gpu"))
+        .expect("DL2PA_CACHE_DIR/gpu exists after a GPU run")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(!files.is_empty(), "DL2PA_CACHE_DIR/gpu is empty");
+}
+
+#[test]
+fn half_precision_trains_on_the_gpu_and_reads_back_on_the_cpu() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let rs = run.to_str().unwrap();
+    train_on_gpu(&dir.path().join("cache"), &["--precision", "f16", "-o", rs]);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("metrics.json")).unwrap()).unwrap();
+    let top1 = m["final"]["test_top1"].as_f64().unwrap();
+    assert!(top1 > 30.0, "f16 on the GPU: top-1 {top1} (chance: 10)");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dl2pa"))
+        .args(["--device", "cpu", "eval", rs, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let eval: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The same 359 images in f32 on the CPU: within two of the GPU's f16 count.
+    assert!((eval["top1"].as_f64().unwrap() - top1).abs() <= 200.0 / 359.0 + 1e-9);
+}

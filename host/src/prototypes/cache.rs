@@ -21,12 +21,7 @@ const ESTIMATOR_REVISION: u32 = 1;
 
 /// The file of `request` on `device` under `dir`.
 fn file(dir: &Path, request: &EstimateConfig, device: &Device) -> PathBuf {
-    // The float type is part of the arithmetic (`--precision`); f32, the default, is unnamed.
-    let float = match device.settings().float_dtype {
-        burn::tensor::FloatDType::F32 => String::new(),
-        other => format!("-{other:?}"),
-    };
-    let device: String = format!("{device:?}{float}")
+    let device: String = format!("{device:?}")
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

@@ -74,13 +74,16 @@ pub fn load_network(run: &RunDir, network: Network) -> Result<(Network, State)> 
     let (mp, _) = files(run, state.epochs_done);
     let mbytes = std::fs::read(&mp).map_err(|e| Error::io(&mp, e))?;
     verify(&mp, &mbytes, state.checkpoint.map(|c| c.model))?;
-    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(mbytes))
-        .map_err(|e| Error::format(&mp, e.to_string()))?;
-    let network = network
-        .try_load_record(record)
-        .map_err(|e| Error::format(&mp, e.to_string()))?
-        .map(&mut ToDeviceFloat);
+    let network = from_bytes(network, mbytes).map_err(|e| Error::format(&mp, e))?;
     Ok((network, state))
+}
+
+/// `network` with the weights of a model file's bytes, in its device's float type.
+fn from_bytes(network: Network, bytes: Vec<u8>) -> std::result::Result<Network, String> {
+    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| e.to_string())?;
+    let network = network.try_load_record(record).map_err(|e| e.to_string())?;
+    Ok(network.map(&mut ToDeviceFloat))
 }
 
 /// Casts every float parameter to its device's float type: a run trained with `--precision f16`
@@ -129,5 +132,50 @@ pub fn verify(path: &std::path::Path, bytes: &[u8], expected: Option<u32>) -> Re
             "checksum does not match state.json: the file is corrupted (train the run again, or restore it)",
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::prelude::*;
+    use burn::store::ModuleRecord;
+    use burn::tensor::{DType, FloatDType};
+
+    use super::*;
+    use crate::data::Shape;
+    use crate::model::{BackboneKind, NetworkSpec};
+
+    /// Casts every float parameter to f16, as a `--precision f16` run stores them.
+    struct ToF16;
+    impl ModuleMapper for ToF16 {
+        fn map_float<const D: usize>(&mut self, p: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            p.map(|t| t.cast(FloatDType::F16))
+        }
+    }
+
+    #[test]
+    fn f16_weights_are_read_back_as_the_device_float_type() {
+        let dev = Device::flex();
+        let spec = NetworkSpec {
+            backbone: BackboneKind::Mlp,
+            widths: vec![8],
+            dim: 3,
+            head_bn: true,
+            classifier: None,
+        };
+        let shape = Shape {
+            channels: 1,
+            height: 4,
+            width: 4,
+        };
+        let trained = Network::new(&spec, shape, &dev).unwrap().map(&mut ToF16);
+        let bytes = trained.clone().into_record().into_bytes().unwrap().to_vec();
+        let read = from_bytes(Network::new(&spec, shape, &dev).unwrap(), bytes).unwrap();
+        let x = Tensor::<4>::ones([2, 1, 4, 4], &dev);
+        // Without the cast the f16 weights meet f32 inputs in a matmul, which panics.
+        let z = read.embed(x.clone());
+        assert_eq!(z.dtype(), DType::F32);
+        let expected = trained.map(&mut ToDeviceFloat).embed(x);
+        assert_eq!(z.into_data(), expected.into_data());
     }
 }

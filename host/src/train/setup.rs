@@ -205,7 +205,13 @@ fn prototypes_for(
                 batch: None,
                 seed: cfg.seed,
             };
-            Some(prototypes::cache::estimate_cached(&request, device)?)
+            // Estimated in f32 whatever --precision says (on the CPU when the GPU computes in
+            // f16/bf16): the estimator's exp(cos / τ) overflows f16.
+            let f32_device = match device.settings().float_dtype {
+                burn::tensor::FloatDType::F32 => device.clone(),
+                _ => Device::flex(),
+            };
+            Some(prototypes::cache::estimate_cached(&request, &f32_device)?)
         }
         Method::Dl2pa | Method::Fixed => {
             let file = Path::new(&cfg.prototypes);
