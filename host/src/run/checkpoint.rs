@@ -138,7 +138,6 @@ pub fn verify(path: &std::path::Path, bytes: &[u8], expected: Option<u32>) -> Re
 #[cfg(test)]
 mod tests {
     use burn::prelude::*;
-    use burn::store::ModuleRecord;
     use burn::tensor::{DType, FloatDType};
 
     use super::*;
