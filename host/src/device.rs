@@ -125,13 +125,22 @@ mod gpu {
     /// Points CubeCL's persistent store (autotune results; compiled SPIR-V) at `gpu/` in this
     /// program's cache directory, so a second process on the machine skips the first one's
     /// tuning. With caching off (`DL2PA_CACHE_DIR=`) each process gets a fresh directory of its
-    /// own under the system's temporary directory: every start is cold.
+    /// own under the system's temporary directory: every start is cold. The rest of CubeCL's
+    /// configuration is read as CubeCL reads it (`cubecl.toml`, `CUBECL_*`); only the
+    /// directory is ours. It must be set before the first device starts: CubeCL reads its
+    /// configuration once.
     fn keep_kernels() {
+        use burn::cubecl::config::cache::CacheConfig;
+        use burn::cubecl::config::{CubeClRuntimeConfig, RuntimeConfig};
         let root = crate::cache::dir().map_or_else(
             || std::env::temp_dir().join(format!("dl2pa-gpu-{}", std::process::id())),
             |dir| dir.join("gpu"),
         );
-        burn::cubecl::environment::set_root(root);
+        let mut config = CubeClRuntimeConfig::from_current_dir().override_from_env();
+        config.environment.path = CacheConfig::Directory(root);
+        // false when CubeCL's configuration was already read (a second device in one process):
+        // then the first choice stands.
+        let _ = CubeClRuntimeConfig::try_set(config);
     }
 }
 
