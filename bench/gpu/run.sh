@@ -5,7 +5,8 @@
 # installed there. Measures ResNet-32, batch 128, d = 64 (K = 100 for the training runs):
 #   1. the first epoch of `dl2pa train` (vulkan build) with a cold and then a warm kernel cache;
 #   2. training-step img/s: vulkan (SPIR-V) f32, f16, bf16; wgpu (WGSL) f32;
-#   3. PyTorch eager on the same model: TF32 default, TF32 off, bf16 autocast.
+#   3. f16 against f32 top-1 on a synthetic 100-class task (the same seed);
+#   4. PyTorch eager on the same model: TF32 default, TF32 off, bf16 autocast.
 #
 #   bash bench/gpu/run.sh BUNDLE_DIR OUT_DIR
 set -u
@@ -64,7 +65,13 @@ timeout 90 "$BIN/throughput-vulkan" resnet32 --device wgpu --steps "$STEPS" --pr
 timeout 90 "$BIN/throughput-vulkan" resnet32 --device wgpu --steps "$STEPS" --precision bf16
 DL2PA_CACHE_DIR="$OUT/cache-wgpu" timeout 120 "$BIN/throughput-wgpu" resnet32 --device wgpu --steps "$STEPS"
 
-echo "== 3. PyTorch eager, the same model and step"
+echo "== 3. f16 against f32 accuracy: MLP, synthetic K = 100 (5 000 test images), d = 10, 10 epochs"
+for p in f32 f16; do
+  timeout 60 "$BIN/dl2pa-vulkan" --device wgpu train --data synthetic:classes=100,train=100,test=50 \
+    --dim 10 --epochs 10 --precision "$p" -o "$OUT/synth-$p" 2>&1 | grep -E "on wgpu|top-1|throughput"
+done
+
+echo "== 4. PyTorch eager, the same model and step"
 timeout 45 python3 "$HERE/torch_resnet32.py" cuda "$STEPS"
 timeout 45 python3 "$HERE/torch_resnet32.py" cuda "$STEPS" --no-tf32
 timeout 45 python3 "$HERE/torch_resnet32.py" cuda "$STEPS" --bf16
