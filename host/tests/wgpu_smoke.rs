@@ -134,11 +134,27 @@ fn half_precision_trains_on_the_gpu_and_reads_back_on_the_cpu() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let rs = run.to_str().unwrap();
-    train_on_gpu(&dir.path().join("cache"), &["--precision", "f16", "-o", rs]);
+    // 40 classes in batches of 16: most classes are unseen when σ is first solved, the case
+    // whose all-zero class means turned into NaN when they were kept in f16.
+    let data = "synthetic:classes=40,train=20,test=10";
+    let args = [
+        "--precision",
+        "f16",
+        "--data",
+        data,
+        "--batch-size",
+        "16",
+        "--dim",
+        "8",
+    ];
+    train_on_gpu(
+        &dir.path().join("cache"),
+        &[&args[..], &["-o", rs]].concat(),
+    );
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run.join("metrics.json")).unwrap()).unwrap();
     let top1 = m["final"]["test_top1"].as_f64().unwrap();
-    assert!(top1 > 30.0, "f16 on the GPU: top-1 {top1} (chance: 10)");
+    assert!(top1 > 10.0, "f16 on the GPU: top-1 {top1} (chance: 2.5)");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dl2pa"))
         .args(["--device", "cpu", "eval", rs, "--json"])
         .output()
@@ -149,6 +165,6 @@ fn half_precision_trains_on_the_gpu_and_reads_back_on_the_cpu() {
         String::from_utf8_lossy(&out.stderr)
     );
     let eval: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    // The same 359 images in f32 on the CPU: within two of the GPU's f16 count.
-    assert!((eval["top1"].as_f64().unwrap() - top1).abs() <= 200.0 / 359.0 + 1e-9);
+    // The same 400 test examples in f32 on the CPU: within two of the GPU's f16 count.
+    assert!((eval["top1"].as_f64().unwrap() - top1).abs() <= 200.0 / 400.0 + 1e-9);
 }

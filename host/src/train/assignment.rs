@@ -53,7 +53,10 @@ impl Assignment {
         let k = sigma.len();
         let class_prototypes = rows(&prototypes, &sigma, dim, device);
         Assignment {
-            means: Tensor::from_data(TensorData::new(means, [k, dim]), device),
+            // f32 whatever --precision says: an EMA over thousands of batches, and rows of
+            // classes not yet seen are zero, which normalising in f16 turns into NaN.
+            means: Tensor::<2>::from_data(TensorData::new(means, [k, dim]), device)
+                .cast(burn::tensor::FloatDType::F32),
             prototypes,
             dim,
             sigma,
@@ -93,8 +96,9 @@ impl Assignment {
     /// `features`: detached, L2-normalised `[B, d]`; `y`: `[B]`.
     pub fn observe(&mut self, features: Tensor<2>, y: &Tensor<1, Int>) {
         let [k, d] = self.means.dims();
-        let onehot: Tensor<2> = y.clone().one_hot::<2>(k).float();
-        let sums = onehot.clone().transpose().matmul(features);
+        let f32 = burn::tensor::FloatDType::F32;
+        let onehot: Tensor<2> = y.clone().one_hot::<2>(k).float().cast(f32);
+        let sums = onehot.clone().transpose().matmul(features.cast(f32));
         let counts = onehot.sum_dim(0).reshape([k, 1]);
         let mean = sums / counts.clone().clamp_min(1.0);
         let present = counts.greater_elem(0.0).expand([k, d]);
