@@ -2,7 +2,8 @@
 # The CNN rows of README's "Many classes": alnum (K = 62) with the project's CNN backbone at
 # d = DIMS (default 3 and 10), dl2pa / fixed / psc, SEEDS seeds (default 3), 8 epochs. One run at
 # a time (each uses every core). Resumable: finished runs are read back, so raising SEEDS adds
-# only the new seeds. Writes docs/results/fonts-cnn.md. About 25 min per d and seed on 2 cores.
+# only the new seeds. Writes docs/results/fonts-cnn.md. About 15 min per d and seed on 2 cores
+# (three runs of ~5 min; measured with other jobs beside it).
 # Usage: bash docs/results/fonts-cnn.sh   (BIN=path uses that dl2pa build)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
