@@ -11,8 +11,7 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceChoice {
-    /// burn's `flex` CPU backend, on all cores (`RAYON_NUM_THREADS` caps them; results do not
-    /// depend on the count).
+    /// burn's `flex` CPU backend, on one core.
     Cpu,
     /// A GPU through burn's wgpu runtime on Vulkan: build with `--features wgpu` (kernels
     /// compiled to WGSL) or `--features vulkan` (SPIR-V, with cooperative-matrix / tensor-core
