@@ -97,8 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (dev, name) = select(device)?;
     precision.apply(&dev)?;
     let ad = dev.autodiff();
-    ad.seed(0);
-    let mut model = Network::new(&spec, shape, &ad)?;
+    let mut model = Network::seeded(&spec, shape, &ad, 0)?;
     let mut optim = SgdConfig::new().init();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let d = spec.dim;

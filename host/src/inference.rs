@@ -44,7 +44,9 @@ impl Classifier {
         let config = dir.config()?;
         let info = dir.info()?;
         let k = info.schema.classes.len();
-        let network = Network::new(&config.network(k), info.schema.shape, device)?;
+        // Seeded like a training, so that the weights it draws before the checkpoint replaces
+        // them never interleave with a training's draws elsewhere in the process.
+        let network = Network::seeded(&config.network(k), info.schema.shape, device, config.seed)?;
         let (network, state) = checkpoint::load_network(&dir, network)?;
         let prototypes = if config.method.uses_prototypes() {
             let file = dir.file("prototypes.npy");

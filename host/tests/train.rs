@@ -119,6 +119,61 @@ fn same_seed_same_run_and_resume_is_exact() {
     }
 }
 
+/// flex runs its kernels on rayon's global pool: a training gives the same bits whether it runs
+/// alone or beside others sharing that pool (the tests, `experiment` runs), with the CNN's
+/// convolutions, pooling and BatchNorm reductions all split across threads.
+#[test]
+fn trainings_sharing_the_thread_pool_give_the_same_bits_as_one_alone() {
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    // 28 × 28 inputs, so the convolutions' matrix products are big enough to be split.
+    let fm = dir.path().join("fm");
+    tiny_fmnist(&fm, 384);
+    let mut cfg = TrainConfig {
+        data: format!("fashion-mnist:{}", fm.display()),
+        backbone: dl2pa::model::BackboneKind::Cnn,
+        batch_size: 64,
+        ..Default::default()
+    };
+    quick(&mut cfg);
+    let alone = dl2pa::train::train(
+        &cfg,
+        &dev,
+        &dir.path().join("alone"),
+        false,
+        None,
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut other = cfg.clone();
+    other.seed = 1;
+    let (shared, _) = std::thread::scope(|s| {
+        let run = |c: &TrainConfig, name: &str| {
+            let (c, run, dev) = (c.clone(), dir.path().join(name), dev.clone());
+            s.spawn(move || dl2pa::train::train(&c, &dev, &run, false, None, &mut |_| {}).unwrap())
+        };
+        let (a, b) = (run(&cfg, "shared"), run(&other, "other"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(alone.sigma, shared.sigma);
+    assert_eq!(
+        (alone.test_top1, alone.ece, &alone.per_class_accuracy),
+        (shared.test_top1, shared.ece, &shared.per_class_accuracy)
+    );
+    let (ma, ms) = (
+        metrics(&dir.path().join("alone")),
+        metrics(&dir.path().join("shared")),
+    );
+    for e in 0..cfg.epochs {
+        let (a, s) = (&ma["epochs"][e], &ms["epochs"][e]);
+        assert_eq!(
+            (&a["train_loss"], &a["eval"]),
+            (&s["train_loss"], &s["eval"]),
+            "epoch {e}"
+        );
+    }
+}
+
 #[test]
 fn baselines_run_through_the_same_loop() {
     let dev = burn::prelude::Device::flex();

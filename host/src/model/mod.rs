@@ -6,6 +6,7 @@ mod cnn;
 mod mlp;
 mod plain;
 mod resnet;
+mod seeded;
 
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;

@@ -59,8 +59,7 @@ impl Trainer {
     ) -> Result<Self> {
         let (k, d, shape) = (setup.classes(), cfg.dim, setup.data.shape());
         let autodiff = device.clone().autodiff();
-        autodiff.seed(cfg.seed);
-        let network = Network::new(&setup.network, shape, &autodiff)?;
+        let network = Network::seeded(&setup.network, shape, &autodiff, cfg.seed)?;
         let optim = SgdConfig::new()
             .with_momentum(Some(
                 MomentumConfig::new()
