@@ -7,6 +7,7 @@ pub mod cache;
 mod closed;
 mod optimise;
 mod quality;
+mod sum_all;
 
 use std::path::Path;
 use std::time::Instant;

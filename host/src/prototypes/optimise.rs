@@ -93,7 +93,7 @@ fn lse(p: &Tensor<2>, tau: f64, offdiag: &Tensor<2, Bool>) -> (Tensor<1>, Tensor
     let logits = (g * tau).mask_fill(offdiag.clone().bool_not(), f32::NEG_INFINITY);
     let m = logits.clone().max();
     let e = (logits - m.clone().unsqueeze::<2>()).exp();
-    let s = e.clone().sum();
+    let s = super::sum_all::sum_all(e.clone());
     let w = e / s.clone().unsqueeze::<2>();
     (m + s.log(), w)
 }

@@ -92,7 +92,8 @@ pub fn quality_on(
     // log mean_{i≠j} exp(−2 |p_i − p_j|²) = log mean exp(4 cos − 4).
     let logits = for_max * 4.0 - 4.0;
     let m = logits.clone().max();
-    let lse = scalar(m.clone())? + scalar((logits - m.unsqueeze::<2>()).exp().sum())?.ln();
+    let lse = scalar(m.clone())?
+        + scalar(super::sum_all::sum_all((logits - m.unsqueeze::<2>()).exp()))?.ln();
     let paper_loss = lse - ((k * (k - 1)) as f64).ln();
     let max_norm_error = scalar((norms - 1.0).abs().max())?;
     let simplex_bound = -1.0 / (k as f64 - 1.0);
