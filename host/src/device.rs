@@ -95,6 +95,12 @@ pub fn select(choice: DeviceChoice) -> Result<(Device, String)> {
     }
 }
 
+/// Removes what only this process could use: the temporary kernel cache of a GPU run with
+/// caching off (`DL2PA_CACHE_DIR=`). Call once, when the process is done with its devices.
+pub fn release() {
+    gpu::release();
+}
+
 #[cfg(feature = "wgpu")]
 mod gpu {
     use burn::prelude::Device;
@@ -121,18 +127,32 @@ mod gpu {
         Ok((device, format!("wgpu (Vulkan, {COMPILER})")))
     }
 
+    /// The kernel cache of this process alone (caching off), once a GPU device has started.
+    static TEMPORARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+    pub fn release() {
+        if let Some(dir) = TEMPORARY.get() {
+            // Best effort: a directory that cannot be removed is left for the system's cleaner.
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
     /// Points CubeCL's persistent store (autotune results; compiled SPIR-V) at `gpu/` in this
     /// program's cache directory, so a second process on the machine skips the first one's
     /// tuning. With caching off (`DL2PA_CACHE_DIR=`) each process gets a fresh directory of its
-    /// own under the system's temporary directory: every start is cold. The rest of CubeCL's
-    /// configuration is read as CubeCL reads it (`cubecl.toml`, `CUBECL_*`); only the
-    /// directory is ours. It must be set before the first device starts: CubeCL reads its
+    /// own under the system's temporary directory — every start is cold — which [`release`]
+    /// removes. The rest of CubeCL's configuration is read as CubeCL reads it (`cubecl.toml`,
+    /// `CUBECL_*`); only the directory is ours. It must be set before the first device starts: CubeCL reads its
     /// configuration once.
     fn keep_kernels() {
         use burn::cubecl::config::cache::CacheConfig;
         use burn::cubecl::config::{CubeClRuntimeConfig, RuntimeConfig};
         let root = crate::cache::dir().map_or_else(
-            || std::env::temp_dir().join(format!("dl2pa-gpu-{}", std::process::id())),
+            || {
+                let temporary =
+                    std::env::temp_dir().join(format!("dl2pa-gpu-{}", std::process::id()));
+                TEMPORARY.get_or_init(|| temporary).clone()
+            },
             |dir| dir.join("gpu"),
         );
         let mut config = CubeClRuntimeConfig::from_current_dir().override_from_env();
@@ -146,6 +166,8 @@ mod gpu {
 #[cfg(not(feature = "wgpu"))]
 mod gpu {
     use burn::prelude::Device;
+
+    pub fn release() {}
 
     use crate::error::{Error, Result};
 

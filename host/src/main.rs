@@ -11,7 +11,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = dl2pa::cli::Cli::parse();
-    if let Err(e) = dl2pa::cli::run(cli) {
+    let result = dl2pa::cli::run(cli);
+    dl2pa::device::release();
+    if let Err(e) = result {
         eprintln!("error: {e}");
         std::process::exit(1);
     }

@@ -100,12 +100,17 @@ fn one_step_matches_the_cpu_and_the_loss_falls() {
 
 /// `dl2pa --device wgpu train ARGS` with `DL2PA_CACHE_DIR=cache`; panics with stderr on failure.
 fn train_on_gpu(cache: &std::path::Path, args: &[&str]) {
+    train_on_gpu_with(&[("DL2PA_CACHE_DIR", cache)], args);
+}
+
+/// [`train_on_gpu`] with these environment variables.
+fn train_on_gpu_with(envs: &[(&str, &std::path::Path)], args: &[&str]) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dl2pa"))
         .args([
             "--device", "wgpu", "train", "--epochs", "2", "--widths", "32",
         ])
         .args(args)
-        .env("DL2PA_CACHE_DIR", cache)
+        .envs(envs.iter().copied())
         .output()
         .expect("run dl2pa");
     assert!(
@@ -127,6 +132,25 @@ fn the_kernel_cache_is_kept_in_the_cache_dir() {
         .map(|e| e.file_name())
         .collect();
     assert!(!files.is_empty(), "DL2PA_CACHE_DIR/gpu is empty");
+}
+
+#[test]
+fn with_caching_off_no_kernel_cache_is_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tmp, run) = (dir.path().join("tmp"), dir.path().join("run"));
+    std::fs::create_dir(&tmp).unwrap();
+    let off = std::path::Path::new("");
+    train_on_gpu_with(
+        &[("DL2PA_CACHE_DIR", off), ("TMPDIR", &tmp)],
+        &["-o", run.to_str().unwrap()],
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().starts_with("dl2pa-gpu-"))
+        .collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
 }
 
 #[test]
