@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
-# K = 3 755 (GB 2312 level 1 from the installed CJK fonts, README's packages), d = 8, MLP, seed 0:
+# K = 3 755 (GB 2312 level 1 from the installed CJK fonts, README's packages), d = DIM (8), MLP:
 # the prototype estimator's time (annealed, the trainer's default here, against the paper's
 # Gaussian procedure), then dl2pa (re-solving every 20 iterations, and with --assign-backoff),
 # fixed and psc on the same prototypes, seeds 0-2, with the solver's time per update and its
-# share of the training time. Writes docs/results/fonts-cjk.md. Resumable. About 90 min on 2 cores.
-# Usage: bash docs/results/fonts-cjk.sh   (BIN=path uses that dl2pa build)
+# share of the training time. Writes docs/results/fonts-cjk.md (d = 8) or fonts-cjk-dDIM.md.
+# Resumable. About 90 min on 2 cores per d (the annealed estimate alone ~20 min).
+# Usage: [DIM=4] bash docs/results/fonts-cjk.sh   (BIN=path uses that dl2pa build)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 FONTS="${FONTS:-/usr/share/fonts}"
-OUT=experiments/fonts-cjk
+DIM="${DIM:-8}"
+# d = 8 keeps the names of the first runs.
+SFX=""; [ "$DIM" = 8 ] || SFX="-d$DIM"
+OUT="experiments/fonts-cjk$SFX"
+MD="docs/results/fonts-cjk$SFX.md"
 DATA="fonts:$FONTS,chars=cjk"
 K=$("$BIN" data --data "$DATA" | sed -n 's/^ *\([0-9]*\) classes.*/\1/p')
 mkdir -p "$OUT"
 for m in annealed gaussian; do
-  [ -f "$OUT/protos-$m.json" ] || "$BIN" --device cpu prototypes -k "$K" -d 8 --method "$m" \
+  [ -f "$OUT/protos-$m.json" ] || "$BIN" --device cpu prototypes -k "$K" -d "$DIM" --method "$m" \
     -o "$OUT/protos-$m.npy" --json > "$OUT/protos-$m.json"
 done
 train() { # NAME FLAGS...
   local run="$OUT/$1"; shift
   if [ -f "$run/metrics.json" ] && grep -q '"final": {' "$run/metrics.json"; then return; fi
   if [ -f "$run/state.json" ]; then "$BIN" --device cpu train --resume "$run" > /dev/null
-  else "$BIN" --device cpu train --data "$DATA" --dim 8 "$@" -o "$run" > /dev/null; fi
+  else "$BIN" --device cpu train --data "$DATA" --dim "$DIM" "$@" -o "$run" > /dev/null; fi
 }
 # Seeds 0-2 (seed 0's runs keep their first names); every seed uses the same prototypes, as
 # the cache would give a seed that shares them.
@@ -31,12 +36,13 @@ for seed in 0 1 2; do
   train "fixed$sfx" --method fixed --prototypes "$OUT/protos-annealed.npy" --seed "$seed"
   train "psc$sfx" --method psc --seed "$seed"
 done
-python3 - "$OUT" "$K" "$STAMP" > docs/results/fonts-cjk.md <<'PY'
+python3 - "$OUT" "$K" "$STAMP" "$DIM" > "$MD" <<'PY'
 import json, sys
-out, k, stamp = sys.argv[1:4]
-print(f"Made by `bash docs/results/fonts-cjk.sh` — {stamp}.")
+out, k, stamp, d = sys.argv[1:5]
+prefix = "" if d == "8" else f"DIM={d} "
+print(f"Made by `{prefix}bash docs/results/fonts-cjk.sh` — {stamp}.")
 print()
-print(f"Prototypes, K = {k}, d = 8 (`dl2pa prototypes -k {k} -d 8 --method M`):")
+print(f"Prototypes, K = {k}, d = {d} (`dl2pa prototypes -k {k} -d {d} --method M`):")
 print()
 print("| estimator | steps | seconds | max cos | mean nearest cos |")
 print("|---|---|---|---|---|")
@@ -45,7 +51,7 @@ for m in ["annealed", "gaussian"]:
     q = p["quality"]
     print(f"| {m} | {p['steps']} | {p['seconds']:.0f} | {q['max_cos']:.4f} | {q['mean_max_cos']:.4f} |")
 print()
-print(f"Training, `--data fonts:…,chars=cjk --dim 8`, MLP, the trainer's defaults (30 epochs), seeds 0–2:")
+print(f"Training, `--data fonts:…,chars=cjk --dim {d}`, MLP, the trainer's defaults (30 epochs), seeds 0–2:")
 print()
 print("| run | top-1 (seeds 0, 1, 2) | mean | top-5 (mean) | labels moved (total / after epoch 2) | solves | mean solve (warm) | solver s / training s |")
 print("|---|---|---|---|---|---|---|---|")
@@ -65,4 +71,4 @@ for name in ["dl2pa", "dl2pa-backoff", "fixed", "psc"]:
     share = f"{solve_s:.0f} / {train_s:.0f} ({100 * solve_s / train_s:.1f} %)" if n else "—"
     print(f"| {name} | {t[0]:.2f}, {t[1]:.2f}, {t[2]:.2f} | **{sum(t) / 3:.2f}** | {t5:.2f} | {mv} | {n:.0f} | {mean} | {share} |")
 PY
-cat docs/results/fonts-cjk.md
+cat "$MD"
