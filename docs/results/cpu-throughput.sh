@@ -53,6 +53,12 @@ median() { grep "^$1 $2 $3 " "$LOG" | cut -d' ' -f4 | sort -n | awk '{a[NR]=$1} 
       fi
     done
   done
+  echo
+  echo "Every round (name, model, threads, img/s), in the order run:"
+  echo
+  echo '```text'
+  cat "$LOG"
+  echo '```'
 } > docs/results/cpu-throughput.md
 rm -f "$LOG"
 cat docs/results/cpu-throughput.md
