@@ -142,8 +142,8 @@ mod gpu {
     /// tuning. With caching off (`DL2PA_CACHE_DIR=`) each process gets a fresh directory of its
     /// own under the system's temporary directory — every start is cold — which [`release`]
     /// removes. The rest of CubeCL's configuration is read as CubeCL reads it (`cubecl.toml`,
-    /// `CUBECL_*`); only the directory is ours. It must be set before the first device starts: CubeCL reads its
-    /// configuration once.
+    /// `CUBECL_*`); only the directory is ours. It must be set before the first device starts:
+    /// CubeCL reads its configuration once.
     fn keep_kernels() {
         use burn::cubecl::config::cache::CacheConfig;
         use burn::cubecl::config::{CubeClRuntimeConfig, RuntimeConfig};
@@ -167,9 +167,9 @@ mod gpu {
 mod gpu {
     use burn::prelude::Device;
 
-    pub fn release() {}
-
     use crate::error::{Error, Result};
+
+    pub fn release() {}
 
     pub fn wgpu() -> Result<(Device, String)> {
         Err(Error::Device(
