@@ -74,8 +74,9 @@ pub fn load_network(run: &RunDir, network: Network) -> Result<(Network, State)> 
     let (mp, _) = files(run, state.epochs_done);
     let mbytes = std::fs::read(&mp).map_err(|e| Error::io(&mp, e))?;
     verify(&mp, &mbytes, state.checkpoint.map(|c| c.model))?;
-    // Only runs trained in another float type are mapped: mapping touches every parameter,
-    // which in one process with other trainings (the tests) changed their random draws.
+    // Only runs trained in another float type are mapped (mapping copies every parameter).
+    // This was first a workaround for mapping lazily drawn weights, which disturbed other
+    // trainings' draws; `Network::seeded` removed that cause.
     let cast = run.config()?.precision != crate::device::Precision::F32;
     let network = from_bytes(network, mbytes, cast).map_err(|e| Error::format(&mp, e))?;
     Ok((network, state))
