@@ -155,3 +155,40 @@ fn symbol_fonts_that_put_other_shapes_on_letters_are_left_out() {
         .collect();
     assert!(used.iter().all(|f| f.starts_with("DejaVu")), "{used:?}");
 }
+
+/// The offset of table `tag` in the font file `bytes`.
+fn table(bytes: &[u8], tag: &[u8; 4]) -> usize {
+    let be32 = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    let tables = usize::from(u16::from_be_bytes([bytes[4], bytes[5]]));
+    let entry = (0..tables)
+        .map(|i| 12 + 16 * i)
+        .find(|&e| &bytes[e..e + 4] == tag)
+        .unwrap();
+    be32(entry + 8)
+}
+
+#[test]
+fn a_face_whose_outlines_dwarf_its_metrics_is_refused_not_rasterised() {
+    // DejaVu Sans with an ascent − descent of one font unit (hhea, OS/2 typo and win metrics)
+    // and every advance zero: each glyph's ink then spans thousands of boxes, and drawing it
+    // whole would take gigabytes (found by the font_face fuzz target).
+    let mut bytes = std::fs::read(Path::new(DEJAVU).join("DejaVuSans.ttf")).unwrap();
+    let hhea = table(&bytes, b"hhea");
+    bytes[hhea + 4..hhea + 8].copy_from_slice(&[0, 1, 0, 0]);
+    let os2 = table(&bytes, b"OS/2");
+    bytes[os2 + 68..os2 + 72].copy_from_slice(&[0, 1, 0, 0]);
+    bytes[os2 + 74..os2 + 78].copy_from_slice(&[0, 1, 0, 0]);
+    let metrics = usize::from(u16::from_be_bytes([bytes[hhea + 34], bytes[hhea + 35]]));
+    let hmtx = table(&bytes, b"hmtx");
+    for m in 0..metrics {
+        bytes[hmtx + 4 * m..hmtx + 4 * m + 2].fill(0);
+    }
+    let chars: Vec<char> = "0Aa".chars().collect();
+    assert!(fonts::faces::covers(&bytes, 0, &chars));
+    assert_eq!(fonts::render::render(&bytes, 0, &chars, 32), None);
+
+    let dir = folder(&FOUR, &[]);
+    std::fs::write(dir.path().join("broken.ttf"), &bytes).unwrap();
+    let (_, report) = fonts::load(&spec(dir.path(), ""), 0.3, 0).unwrap();
+    assert_eq!((report.faces_found, report.not_covering), (5, 1));
+}

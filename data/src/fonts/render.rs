@@ -6,11 +6,21 @@
 //! on the same baseline, its advance centred. Coverage in `[0, 1]` is stored as `round(255·c)`:
 //! the bytes a PNG of the same image holds, so `predict` on saved glyph images sees the same
 //! inputs. Ink is 255, paper 0.
+//!
+//! A face with a glyph whose ink spans more than [`MAX_SPAN`] boxes on a side is refused:
+//! its metrics contradict its outlines (an ascent − descent of one unit, advances of zero),
+//! and the rasteriser would allocate the glyph's whole pixel box — gigabytes from a few bytes
+//! of a broken file — to keep the few pixels inside ours.
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 
+/// Glyph ink may reach this many boxes across (swashes, accents below the descent); more is
+/// a broken face.
+pub const MAX_SPAN: f32 = 4.0;
+
 /// Renders `chars` of face `index` of `bytes` into `size × size` images, concatenated in order;
-/// `None` if the face does not parse or has no height.
+/// `None` if the face does not parse, has no height, or has a glyph wider or taller than
+/// [`MAX_SPAN`] boxes.
 pub fn render(bytes: &[u8], index: u32, chars: &[char], size: usize) -> Option<Vec<u8>> {
     let font = FontRef::try_from_slice_and_index(bytes, index).ok()?;
     let px = size as f32;
@@ -36,6 +46,9 @@ pub fn render(bytes: &[u8], index: u32, chars: &[char], size: usize) -> Option<V
             continue;
         };
         let b = outline.px_bounds();
+        if !(b.width() <= MAX_SPAN * px && b.height() <= MAX_SPAN * px) {
+            return None;
+        }
         outline.draw(|gx, gy, cover| {
             let (x, y) = (
                 b.min.x as i64 + i64::from(gx),
