@@ -74,33 +74,22 @@ pub fn load_network(run: &RunDir, network: Network) -> Result<(Network, State)> 
     let (mp, _) = files(run, state.epochs_done);
     let mbytes = std::fs::read(&mp).map_err(|e| Error::io(&mp, e))?;
     verify(&mp, &mbytes, state.checkpoint.map(|c| c.model))?;
-    // Only runs trained in another float type are mapped (mapping copies every parameter).
-    // This was first a workaround for mapping lazily drawn weights, which disturbed other
-    // trainings' draws; `Network::seeded` removed that cause.
-    let cast = run.config()?.precision != crate::device::Precision::F32;
-    let network = from_bytes(network, mbytes, cast).map_err(|e| Error::format(&mp, e))?;
+    let network = from_bytes(network, mbytes).map_err(|e| Error::format(&mp, e))?;
     Ok((network, state))
 }
 
-/// `network` with the weights of a model file's bytes; with `cast`, in its device's float type.
-fn from_bytes(
-    network: Network,
-    bytes: Vec<u8>,
-    cast: bool,
-) -> std::result::Result<Network, String> {
+/// `network` with the weights of a model file's bytes, in its device's float type.
+fn from_bytes(network: Network, bytes: Vec<u8>) -> std::result::Result<Network, String> {
     let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
         .map_err(|e| e.to_string())?;
     let network = network.try_load_record(record).map_err(|e| e.to_string())?;
-    Ok(if cast {
-        network.map(&mut ToDeviceFloat)
-    } else {
-        network
-    })
+    Ok(network.map(&mut ToDeviceFloat))
 }
 
 /// Casts every float parameter to its device's float type: a run trained with `--precision f16`
 /// stores f16 weights, which eval, predict and export then use on an f32 device (and the other
-/// way round) instead of mixing types in one matmul.
+/// way round) instead of mixing types in one matmul. A parameter already in that type is
+/// passed through untouched.
 struct ToDeviceFloat;
 
 impl ModuleMapper for ToDeviceFloat {
@@ -181,7 +170,7 @@ mod tests {
         };
         let trained = Network::new(&spec, shape, &dev).unwrap().map(&mut ToF16);
         let bytes = trained.clone().into_record().into_bytes().unwrap().to_vec();
-        let read = from_bytes(Network::new(&spec, shape, &dev).unwrap(), bytes, true).unwrap();
+        let read = from_bytes(Network::new(&spec, shape, &dev).unwrap(), bytes).unwrap();
         let x = Tensor::<4>::ones([2, 1, 4, 4], &dev);
         // Without the cast the f16 weights meet f32 inputs in a matmul, which panics.
         let z = read.embed(x.clone());
