@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceChoice {
-    /// burn's `flex` CPU backend, on one core.
+    /// burn's `flex` CPU backend, on every core (`RAYON_NUM_THREADS` caps it; same bits).
     Cpu,
     /// A GPU through burn's wgpu runtime on Vulkan: build with `--features wgpu` (kernels
     /// compiled to WGSL) or `--features vulkan` (SPIR-V, with cooperative-matrix / tensor-core

@@ -109,8 +109,12 @@ fn scalar(t: Tensor<1>) -> Result<f64> {
     }
 }
 
-/// Runs `steps` steps from `init` (row-major `K × d`, unit rows; `d = init.len() / K`) and returns the rows and the
-/// final loss in the procedure's own form. `progress` is called after each step.
+/// Runs `steps` steps from `init` (row-major `K × d`, unit rows; `d = init.len() / K`) and
+/// returns the rows and the final loss in the procedure's own form. `progress` is called after
+/// each step.
+///
+/// # Errors
+/// [`Error::Numerical`] if the loss or a prototype stops being finite.
 pub fn optimise(
     init: &[f32],
     k: usize,
@@ -118,97 +122,24 @@ pub fn optimise(
     steps: usize,
     rng: &mut ChaCha8Rng,
     device: &Device,
-    mut progress: impl FnMut(usize),
+    progress: impl FnMut(usize),
 ) -> Result<(Vec<f32>, f64)> {
     let d = init.len() / k;
-    let mut p = Tensor::<2>::from_data(TensorData::new(init.to_vec(), [k, d]), device);
-    let loss = match procedure {
-        Procedure::Paper { t, lr, batch } => {
-            let batch = batch.clamp(2, k);
-            let offdiag = Tensor::<2, Bool>::diag_mask([batch, batch], 0, device);
-            let mut last = f64::NAN;
-            for step in 0..steps {
-                // log mean exp(−t|p_i − p_j|²) = −2t + log Σ exp(2t G) − log(b(b−1)).
-                let (idx, sub) = if batch == k {
-                    (None, p.clone())
-                } else {
-                    let ids: Vec<i64> = sample(rng, k, batch)
-                        .into_iter()
-                        .map(|i| i as i64)
-                        .collect();
-                    let ids = Tensor::<1, Int>::from_data(TensorData::new(ids, [batch]), device);
-                    (Some(ids.clone()), p.clone().select(0, ids))
-                };
-                let (l, w) = lse(&sub, 2.0 * t, &offdiag);
-                let grad = w.matmul(sub.clone()) * (4.0 * t);
-                let moved = normalise_rows(sub - grad * lr);
-                p = match idx {
-                    None => moved,
-                    Some(ids) => {
-                        let delta = moved - p.clone().select(0, ids.clone());
-                        p.select_assign(0, ids, delta, IndexingUpdateOp::Add)
-                    }
-                };
-                if step + 1 == steps {
-                    last = scalar(l)? - 2.0 * t - ((batch * (batch - 1)) as f64).ln();
-                }
-                progress(step + 1);
-            }
-            last
-        }
+    let p = Tensor::<2>::from_data(TensorData::new(init.to_vec(), [k, d]), device);
+    let (p, loss) = match procedure {
+        Procedure::Paper { t, lr, batch } => paper(p, t, lr, batch, steps, rng, progress)?,
         Procedure::Annealed {
             tau_start,
             tau_end,
             tau_polish,
         } => {
-            let offdiag = Tensor::<2, Bool>::diag_mask([k, k], 0, device);
-            let anneal = (steps * 4 / 5).max(1);
-            let tau_at = |s: usize| {
-                if s < anneal {
-                    tau_start * (tau_end / tau_start).powf(s as f64 / anneal as f64)
-                } else {
-                    let span = (steps - anneal).max(1);
-                    tau_end * (tau_polish / tau_end).powf((s - anneal) as f64 / span as f64)
-                }
+            let schedule = Schedule {
+                tau_start,
+                tau_end,
+                tau_polish,
+                steps,
             };
-            let mut eta = 0.05f64;
-            let mut tau = tau_at(0);
-            let (mut l, mut w) = lse(&p, tau, &offdiag);
-            let mut loss = scalar(l.clone())? / tau;
-            for step in 0..steps {
-                let new_tau = tau_at(step);
-                if new_tau != tau {
-                    // The objective changed: re-evaluate at the new temperature.
-                    tau = new_tau;
-                    (l, w) = lse(&p, tau, &offdiag);
-                    loss = scalar(l.clone())? / tau;
-                }
-                // Riemannian gradient of (1/τ) log Σ exp(τG): 2 W P, minus its radial part.
-                let g = w.clone().matmul(p.clone()) * 2.0;
-                let radial = (g.clone() * p.clone()).sum_dim(1);
-                let g = g - p.clone() * radial;
-                let gmax = scalar(g.clone().square().sum_dim(1).max().sqrt())?;
-                if gmax < 1e-12 {
-                    progress(step + 1);
-                    continue;
-                }
-                // Backtracking on the step length η (the largest row move).
-                loop {
-                    let cand = normalise_rows(p.clone() - g.clone() * (eta / gmax));
-                    let (cl, cw) = lse(&cand, tau, &offdiag);
-                    let closs = scalar(cl.clone())? / tau;
-                    if closs <= loss || eta < 1e-9 {
-                        p = cand;
-                        (l, w, loss) = (cl, cw, closs);
-                        eta = (eta * 1.25).min(0.5);
-                        break;
-                    }
-                    eta *= 0.5;
-                }
-                progress(step + 1);
-            }
-            let _ = l;
-            loss
+            annealed(p, &schedule, progress)?
         }
     };
     let data = p
@@ -220,4 +151,151 @@ pub fn optimise(
         ));
     }
     Ok((data, loss))
+}
+
+/// [`Procedure::Paper`]: SGD at kernel width `t` on random subsets of `batch` rows of `p`;
+/// returns the rows and the last step's `log mean_{i≠j} exp(−t |p_i − p_j|²)`.
+fn paper(
+    mut p: Tensor<2>,
+    t: f64,
+    lr: f64,
+    batch: usize,
+    steps: usize,
+    rng: &mut ChaCha8Rng,
+    mut progress: impl FnMut(usize),
+) -> Result<(Tensor<2>, f64)> {
+    let (k, device) = (p.dims()[0], p.device());
+    let batch = batch.clamp(2, k);
+    let offdiag = Tensor::<2, Bool>::diag_mask([batch, batch], 0, &device);
+    let mut last = f64::NAN;
+    for step in 0..steps {
+        // log mean exp(−t|p_i − p_j|²) = −2t + log Σ exp(2t G) − log(b(b−1)).
+        let ids = (batch < k).then(|| {
+            let ids: Vec<i64> = sample(rng, k, batch)
+                .into_iter()
+                .map(|i| i as i64)
+                .collect();
+            Tensor::<1, Int>::from_data(TensorData::new(ids, [batch]), &device)
+        });
+        let sub = match &ids {
+            None => p.clone(),
+            Some(ids) => p.clone().select(0, ids.clone()),
+        };
+        let (l, w) = lse(&sub, 2.0 * t, &offdiag);
+        let grad = w.matmul(sub.clone()) * (4.0 * t);
+        let moved = normalise_rows(sub - grad * lr);
+        p = match ids {
+            None => moved,
+            Some(ids) => {
+                let delta = moved - p.clone().select(0, ids.clone());
+                p.select_assign(0, ids, delta, IndexingUpdateOp::Add)
+            }
+        };
+        if step + 1 == steps {
+            last = scalar(l)? - 2.0 * t - ((batch * (batch - 1)) as f64).ln();
+        }
+        progress(step + 1);
+    }
+    Ok((p, last))
+}
+
+/// [`Procedure::Annealed`]'s temperatures over `steps` steps.
+struct Schedule {
+    tau_start: f64,
+    tau_end: f64,
+    tau_polish: f64,
+    steps: usize,
+}
+
+impl Schedule {
+    /// τ at step `s`: geometric from `tau_start` to `tau_end` over 80 % of the steps, then from
+    /// `tau_end` to `tau_polish`.
+    fn tau(&self, s: usize) -> f64 {
+        let anneal = (self.steps * 4 / 5).max(1);
+        if s < anneal {
+            self.tau_start * (self.tau_end / self.tau_start).powf(s as f64 / anneal as f64)
+        } else {
+            let span = (self.steps - anneal).max(1);
+            let f = (s - anneal) as f64 / span as f64;
+            self.tau_end * (self.tau_polish / self.tau_end).powf(f)
+        }
+    }
+}
+
+/// The annealed procedure's state: rows, temperature, loss `(1/τ) log Σ exp(τG)`, its softmax
+/// weights `W`, and the step length `η`.
+struct Annealing {
+    p: Tensor<2>,
+    tau: f64,
+    loss: f64,
+    w: Tensor<2>,
+    eta: f64,
+    offdiag: Tensor<2, Bool>,
+}
+
+impl Annealing {
+    /// Evaluates `p` at `tau`.
+    fn at(p: Tensor<2>, tau: f64, offdiag: Tensor<2, Bool>) -> Result<Self> {
+        let (l, w) = lse(&p, tau, &offdiag);
+        let loss = scalar(l)? / tau;
+        Ok(Self {
+            p,
+            tau,
+            loss,
+            w,
+            eta: 0.05,
+            offdiag,
+        })
+    }
+
+    /// Moves to temperature `tau`, re-evaluating the objective if it changed.
+    fn set_tau(&mut self, tau: f64) -> Result<()> {
+        if tau != self.tau {
+            self.tau = tau;
+            let (l, w) = lse(&self.p, tau, &self.offdiag);
+            (self.loss, self.w) = (scalar(l)? / tau, w);
+        }
+        Ok(())
+    }
+
+    /// One normalised Riemannian step (the largest row moves by `η`), backtracking on `η`
+    /// until the loss does not rise.
+    fn step(&mut self) -> Result<()> {
+        // Riemannian gradient of (1/τ) log Σ exp(τG): 2 W P, minus its radial part.
+        let g = self.w.clone().matmul(self.p.clone()) * 2.0;
+        let radial = (g.clone() * self.p.clone()).sum_dim(1);
+        let g = g - self.p.clone() * radial;
+        let gmax = scalar(g.clone().square().sum_dim(1).max().sqrt())?;
+        if gmax < 1e-12 {
+            return Ok(());
+        }
+        loop {
+            let cand = normalise_rows(self.p.clone() - g.clone() * (self.eta / gmax));
+            let (cl, cw) = lse(&cand, self.tau, &self.offdiag);
+            let closs = scalar(cl)? / self.tau;
+            if closs <= self.loss || self.eta < 1e-9 {
+                (self.p, self.w, self.loss) = (cand, cw, closs);
+                self.eta = (self.eta * 1.25).min(0.5);
+                return Ok(());
+            }
+            self.eta *= 0.5;
+        }
+    }
+}
+
+/// [`Procedure::Annealed`]: returns the rows and the final `(1/τ) log Σ_{i≠j} exp(τ G_ij)`.
+fn annealed(
+    p: Tensor<2>,
+    schedule: &Schedule,
+    mut progress: impl FnMut(usize),
+) -> Result<(Tensor<2>, f64)> {
+    let k = p.dims()[0];
+    let offdiag = Tensor::<2, Bool>::diag_mask([k, k], 0, &p.device());
+    let mut state = Annealing::at(p, schedule.tau(0), offdiag)?;
+    for step in 0..schedule.steps {
+        state.set_tau(schedule.tau(step))?;
+        state.step()?;
+        progress(step + 1);
+    }
+    Ok((state.p, state.loss))
 }
