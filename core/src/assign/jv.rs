@@ -12,8 +12,11 @@
 //! Determinism: every choice among equal values takes the lowest index, loops run in a fixed order,
 //! and only `+`, `−` and comparisons touch the costs, so the result is a function of the input bits.
 
+mod lexicographic;
+
 use super::cost::Cost;
 use crate::error::{Error, Result};
+use lexicographic::lexicographic_min;
 
 /// Marks "no row" / "no column" in the index buffers.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -528,134 +531,4 @@ fn first_equal<T: Cost>(d: &[T], mu: T) -> Option<usize> {
     dt.iter()
         .position(|&x| x == mu)
         .map(|l| d8.len() * LANES + l)
-}
-
-/// Among the assignments the duals prove optimal, moves to the lexicographically smallest
-/// (row 0 takes the lowest column it can, then row 1, …): the tie rule, independent of the
-/// order in which the phases above happened to meet the ties.
-///
-/// A cell is tight when its reduced cost `c[i][j] − v[j]` equals that of the row's assigned cell
-/// exactly. Row `i` can move from its column `s` to a lower tight column `j` when an alternating
-/// cycle of tight cells runs `i → j → holder of j → … → s` through rows not yet fixed; a
-/// breadth-first search finds it and the cycle is flipped, which keeps the total and the duals.
-/// A rectangular problem behaves as the square one padded with zero-cost rows, each holding one
-/// free column: such a "dummy" row is tight on every column whose dual is at the top (0), so
-/// the cycle may leave through a free column and come back through any column with `v = 0`.
-///
-/// Columns reached in a failed search are stamped and not searched again for the same row, so
-/// each row costs at most one scan of every later row — `O(n m)` when ties are rare, `O(n² m)`
-/// at worst. With exact arithmetic (e.g. integer costs) the result is the lexicographically
-/// smallest optimal assignment; otherwise the ties honoured are those exact in floating point.
-fn lexicographic_min<T: Cost, const MAX: bool>(
-    costs: &[T],
-    n: usize,
-    m: usize,
-    b: &mut Buffers<'_, T>,
-) {
-    /// Stands for the padding rows in `pred` and in the queue.
-    const DUMMY: u32 = NONE - 1;
-    let stamp = &mut b.scan_col[..m];
-    stamp.fill(NONE);
-    let queue = &mut b.free[..n];
-    let reduced = |q: usize, c: usize, v: &[T]| ld::<T, MAX>(row(costs, q, m)[c]) - v[c];
-    for i in 0..n {
-        let s = b.col_of_row[i] as usize;
-        let base = reduced(i, s, b.v);
-        let mark = i as u32;
-        // The free column through which the search first reached the padding rows.
-        let mut dummy_entry = None;
-        let mut found = false;
-        let mut next = 0;
-        while let Some(j) = first_reduced_equal::<T, MAX>(&row(costs, i, m)[..s], b.v, base, next) {
-            next = j + 1;
-            if stamp[j] == mark {
-                continue;
-            }
-            stamp[j] = mark;
-            b.pred[j] = i as u32;
-            let (mut head, mut tail) = (0usize, 0usize);
-            match b.row_of_col[j] {
-                NONE if dummy_entry.is_none() => {
-                    dummy_entry = Some(j);
-                    queue[0] = DUMMY;
-                    tail = 1;
-                }
-                r if r != NONE && r as usize > i => {
-                    queue[0] = r;
-                    tail = 1;
-                }
-                _ => {}
-            }
-            'bfs: while head < tail {
-                let q = queue[head];
-                head += 1;
-                let (qrow, qbase) = if q == DUMMY {
-                    (&costs[..0], T::ZERO)
-                } else {
-                    let qi = q as usize;
-                    (
-                        row(costs, qi, m),
-                        reduced(qi, b.col_of_row[qi] as usize, b.v),
-                    )
-                };
-                for c in 0..m {
-                    if stamp[c] == mark {
-                        continue;
-                    }
-                    let tight = if q == DUMMY {
-                        b.v[c] == T::ZERO
-                    } else {
-                        ld::<T, MAX>(qrow[c]) - b.v[c] == qbase
-                    };
-                    if !tight {
-                        continue;
-                    }
-                    stamp[c] = mark;
-                    b.pred[c] = q;
-                    if c == s {
-                        found = true;
-                        break 'bfs;
-                    }
-                    match b.row_of_col[c] {
-                        NONE if dummy_entry.is_none() => {
-                            dummy_entry = Some(c);
-                            queue[tail] = DUMMY;
-                            tail += 1;
-                        }
-                        r2 if r2 != NONE && r2 as usize > i => {
-                            queue[tail] = r2;
-                            tail += 1;
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            if found {
-                break;
-            }
-        }
-        if !found {
-            continue;
-        }
-        // Flip the cycle backwards from s: each row takes the column it reached; a column
-        // reached from the padding becomes free, and the padding gives up its entry column.
-        // The cycle visits each unfixed row at most once, plus the padding: n + 1 steps bound it.
-        let mut c = s;
-        for _ in 0..=n + 1 {
-            let q = b.pred[c];
-            if q == DUMMY {
-                b.row_of_col[c] = NONE;
-                c = dummy_entry.unwrap_or(c);
-                continue;
-            }
-            let q = q as usize;
-            let prev = b.col_of_row[q] as usize;
-            b.col_of_row[q] = c as u32;
-            b.row_of_col[c] = q as u32;
-            if q == i {
-                break;
-            }
-            c = prev;
-        }
-    }
 }
