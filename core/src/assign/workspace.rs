@@ -150,59 +150,31 @@ pub(crate) fn run<'b, T: Cost>(
     warm: bool,
 ) -> Result<Solution<'b, T>> {
     let (n, m, sense) = (p.rows(), p.cols(), p.sense());
-    let need_f = Workspace::<T>::floats_needed(n, m);
-    let need_i = Workspace::<T>::indices_needed(n, m);
-    if floats.len() < need_f {
-        return Err(Error::Length {
-            what: "workspace floats",
-            expected: need_f,
-            got: floats.len(),
-        });
-    }
-    if indices.len() < need_i {
-        return Err(Error::Length {
-            what: "workspace indices",
-            expected: need_i,
-            got: indices.len(),
-        });
-    }
+    at_least(
+        "workspace floats",
+        Workspace::<T>::floats_needed(n, m),
+        floats.len(),
+    )?;
+    at_least(
+        "workspace indices",
+        Workspace::<T>::indices_needed(n, m),
+        indices.len(),
+    )?;
     let kept = duals.filter(|k| k.cols == m);
     let warm = warm && kept.is_some();
     // The previous assignment (left in `col_of_row`) is reused when the shape and sense match.
     let prev = kept.is_some_and(|k| k.rows == Some(n) && k.sense == sense);
     let mut b = split(floats, indices, n, m);
-    let mut used_warm = warm;
-    let mut stats = Stats::default();
-    if warm {
-        // Stored duals are in the caller's convention; the solver works on minimisation.
-        if sense == Sense::Maximize {
-            b.v.iter_mut().for_each(|x| *x = -*x);
-        }
-        if n < m {
-            // Rectangular certificate: unassigned columns sit at the top dual value, 0.
-            let top =
-                b.v.iter()
-                    .fold(-T::INFINITY, |a, &x| if x > a { x } else { a });
-            b.v.iter_mut().for_each(|x| *x = *x - top);
-        }
-        // A cold solve of the benchmark matrices scans 15–25 columns per row; a warm start that
-        // needs more than four per row and column is not paying off, so it gives up for cold.
-        stats = solve_sense(p, &mut b, Init::Greedy(prev), 4 * (n + m))?;
-        if stats.over_budget
-            || (n < m && (0..m).any(|j| b.row_of_col[j] == NONE && b.v[j] != T::ZERO))
-        {
-            used_warm = false;
-        }
-    }
-    if !used_warm {
-        let init = if n == m {
-            Init::ColumnReduction
-        } else {
-            b.v.fill(T::ZERO);
-            Init::Reduction
-        };
-        stats = solve_sense(p, &mut b, init, usize::MAX)?;
-    }
+    let warm_stats = if warm {
+        solve_warm(p, &mut b, prev)?
+    } else {
+        None
+    };
+    let used_warm = warm_stats.is_some();
+    let stats = match warm_stats {
+        Some(stats) => stats,
+        None => solve_cold(p, &mut b)?,
+    };
     if sense == Sense::Maximize {
         b.v.iter_mut().for_each(|x| *x = -*x);
         b.u.iter_mut().for_each(|x| *x = -*x);
@@ -228,6 +200,56 @@ pub(crate) fn run<'b, T: Cost>(
         warm: used_warm,
         stats,
     })
+}
+
+/// `Error::Length` unless `got ≥ expected`.
+fn at_least(what: &'static str, expected: usize, got: usize) -> Result<()> {
+    if got < expected {
+        return Err(Error::Length {
+            what,
+            expected,
+            got,
+        });
+    }
+    Ok(())
+}
+
+/// Solves from the column duals in `b.v` (the caller's convention); `prev`: the assignment left
+/// in `b.col_of_row` fits. `None` — solve cold instead — if this went over budget or left a
+/// free column off the top dual (the certificate would not hold).
+fn solve_warm<T: Cost>(
+    p: &Problem<'_, T>,
+    b: &mut Buffers<'_, T>,
+    prev: bool,
+) -> Result<Option<Stats>> {
+    let (n, m) = (p.rows(), p.cols());
+    // Stored duals are in the caller's convention; the solver works on minimisation.
+    if p.sense() == Sense::Maximize {
+        b.v.iter_mut().for_each(|x| *x = -*x);
+    }
+    if n < m {
+        // Rectangular certificate: unassigned columns sit at the top dual value, 0.
+        let top =
+            b.v.iter()
+                .fold(-T::INFINITY, |a, &x| if x > a { x } else { a });
+        b.v.iter_mut().for_each(|x| *x = *x - top);
+    }
+    // A cold solve of the benchmark matrices scans 15–25 columns per row; a warm start that
+    // needs more than four per row and column is not paying off, so it gives up for cold.
+    let stats = solve_sense(p, b, Init::Greedy(prev), 4 * (n + m))?;
+    let off_top = n < m && (0..m).any(|j| b.row_of_col[j] == NONE && b.v[j] != T::ZERO);
+    Ok((!stats.over_budget && !off_top).then_some(stats))
+}
+
+/// Solves from scratch: column reduction when square, zero duals and row reduction otherwise.
+fn solve_cold<T: Cost>(p: &Problem<'_, T>, b: &mut Buffers<'_, T>) -> Result<Stats> {
+    let init = if p.rows() == p.cols() {
+        Init::ColumnReduction
+    } else {
+        b.v.fill(T::ZERO);
+        Init::Reduction
+    };
+    solve_sense(p, b, init, usize::MAX)
 }
 
 fn solve_sense<T: Cost>(
