@@ -12,14 +12,12 @@
 
 use dl2pa_core::mlp::{DenseI8, MAX_BIAS, multiplier_for};
 use dl2pa_core::net::{Conv2dI8, LayerI8, NetI8, Shape as NetShape};
-use dl2pa_core::quant::{QMAX, quantize_value, step_for};
+use dl2pa_core::quant::{quantize_value, step_for};
 
 use crate::data::Shape;
 use crate::error::{Error, Result};
 use crate::model::{ConvF32, DenseF32, PlainLayer};
 use crate::run::Calibration;
-
-use super::backbone::rescale;
 
 /// A folded f32 CNN evaluated in f64 on channel-last tensors.
 #[derive(Clone, Debug)]
@@ -363,120 +361,5 @@ fn dense_i8(d: &DenseF32, q: Quantised) -> DenseI8 {
         bias: q.bias,
         multiplier: q.multiplier,
         shift: q.shift,
-    }
-}
-
-/// The int8 embedding of raw `x` by the host's own arithmetic — channel-major tensors, explicit
-/// padding, i64 sums, i128 rescale — independent of the core's channel-last kernels and arena
-/// that it checks.
-pub fn simulate(net: &NetI8, x: &[f32]) -> Vec<i8> {
-    let s = net.input;
-    let plane = s.height * s.width;
-    // [c][y][x]
-    let mut t: (usize, usize, usize, Vec<i64>) = (
-        s.channels,
-        s.height,
-        s.width,
-        x.iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                let c = i / plane;
-                let q = ((v - net.input_offset[c]) * net.input_scale[c]).round();
-                q.clamp(-f32::from(QMAX), f32::from(QMAX)) as i64
-            })
-            .collect(),
-    );
-    let last = net.layers.len() - 1;
-    for (i, layer) in net.layers.iter().enumerate() {
-        let lo = if i == last { -i128::from(QMAX) } else { 0 };
-        t = simulate_layer(layer, t, lo);
-    }
-    t.3.into_iter().map(|v| v as i8).collect()
-}
-
-type Chw = (usize, usize, usize, Vec<i64>);
-
-fn simulate_layer(layer: &LayerI8, (c, h, w, v): Chw, lo: i128) -> Chw {
-    let at = |ch: usize, y: isize, x: isize| -> i64 {
-        if y < 0 || x < 0 || y >= h as isize || x >= w as isize {
-            0
-        } else {
-            v[(ch * h + y as usize) * w + x as usize]
-        }
-    };
-    match layer {
-        LayerI8::Conv(l) => {
-            let k = l.kernel;
-            let (oh, ow) = (
-                (h + 2 * l.padding - k) / l.stride + 1,
-                (w + 2 * l.padding - k) / l.stride + 1,
-            );
-            let mut out = vec![0; l.outputs * oh * ow];
-            for o in 0..l.outputs {
-                for y in 0..oh {
-                    for x in 0..ow {
-                        let mut acc = i64::from(l.bias[o]);
-                        for ky in 0..k {
-                            for kx in 0..k {
-                                let iy = (y * l.stride + ky) as isize - l.padding as isize;
-                                let ix = (x * l.stride + kx) as isize - l.padding as isize;
-                                for i in 0..l.inputs {
-                                    let wt = l.weights[((o * k + ky) * k + kx) * l.inputs + i];
-                                    acc += i64::from(wt) * at(i, iy, ix);
-                                }
-                            }
-                        }
-                        out[(o * oh + y) * ow + x] = rescale(acc, l.multiplier[o], l.shift[o], lo);
-                    }
-                }
-            }
-            (l.outputs, oh, ow, out)
-        }
-        LayerI8::MaxPool => {
-            let (oh, ow) = (h / 2, w / 2);
-            let mut out = vec![0; c * oh * ow];
-            for ch in 0..c {
-                for y in 0..oh {
-                    for x in 0..ow {
-                        let (y2, x2) = (2 * y as isize, 2 * x as isize);
-                        out[(ch * oh + y) * ow + x] = at(ch, y2, x2)
-                            .max(at(ch, y2, x2 + 1))
-                            .max(at(ch, y2 + 1, x2))
-                            .max(at(ch, y2 + 1, x2 + 1));
-                    }
-                }
-            }
-            (c, oh, ow, out)
-        }
-        LayerI8::GlobalAvgPool => {
-            let n = (h * w) as i64;
-            let out = v
-                .chunks_exact(h * w)
-                .map(|plane| (2 * plane.iter().sum::<i64>() + n).div_euclid(2 * n))
-                .collect();
-            (c, 1, 1, out)
-        }
-        LayerI8::Dense(l) => {
-            // The core flattens channel-last: (y·W + x)·C + c.
-            let mut flat = vec![0; v.len()];
-            for ch in 0..c {
-                for p in 0..h * w {
-                    flat[p * c + ch] = v[ch * h * w + p];
-                }
-            }
-            let out = (0..l.outputs)
-                .map(|o| {
-                    let row = &l.weights[o * l.inputs..(o + 1) * l.inputs];
-                    let acc = i64::from(l.bias[o])
-                        + row
-                            .iter()
-                            .zip(&flat)
-                            .map(|(&a, &b)| i64::from(a) * b)
-                            .sum::<i64>();
-                    rescale(acc, l.multiplier[o], l.shift[o], lo)
-                })
-                .collect();
-            (l.outputs, 1, 1, out)
-        }
     }
 }

@@ -7,6 +7,7 @@ use dl2pa_core::net::{LayerI8, NetI8};
 
 use super::backbone::{self, DenseNet, QuantizedNet};
 use super::conv::{self, ConvNet};
+use super::conv_simulate;
 use crate::data::Shape;
 use crate::error::Result;
 use crate::model::Network;
@@ -82,7 +83,7 @@ impl IntBackbone {
     pub fn simulate(&self, x: &[f32]) -> Vec<i8> {
         match self {
             Self::Mlp(n) => backbone::simulate(n, x),
-            Self::Cnn(n) => conv::simulate(n, x),
+            Self::Cnn(n) => conv_simulate::simulate(n, x),
         }
     }
 

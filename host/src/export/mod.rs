@@ -12,6 +12,7 @@
 
 pub mod backbone;
 pub mod conv;
+pub mod conv_simulate;
 pub mod float;
 mod report;
 mod rust;
