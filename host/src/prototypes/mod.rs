@@ -138,49 +138,13 @@ pub fn estimate(
     let (k, d) = (opts.classes, opts.dim);
     check_sizes(k, d)?;
     let start = Instant::now();
-    let (used, reason) = match opts.method {
-        Estimator::Best => resolve(k, d),
-        Estimator::Etf if d + 1 < k => {
-            return Err(Error::arg(
-                "--dim",
-                d,
-                format!(
-                    ">= K - 1 = {} for the simplex ETF (use --method best)",
-                    k - 1
-                ),
-            ));
-        }
-        Estimator::CrossPolytope if k > 2 * d => {
-            return Err(Error::arg(
-                "--classes",
-                k,
-                format!("<= 2d = {} for the cross-polytope", 2 * d),
-            ));
-        }
-        m => (m, "requested".into()),
-    };
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let (used, reason) = choose(opts.method, k, d)?;
     let (data, steps, loss) = match used {
         Estimator::Etf => (simplex_etf(k, d), 0, None),
         Estimator::CrossPolytope => (cross_polytope(k, d), 0, None),
         Estimator::Gaussian | Estimator::Annealed | Estimator::Best => {
-            let (procedure, default_steps) = if used == Estimator::Gaussian {
-                let batch = opts.batch.unwrap_or(k);
-                if !(2..=k).contains(&batch) {
-                    return Err(Error::arg("--batch", batch, format!("2..={k}")));
-                }
-                (
-                    Procedure::Paper {
-                        t: 2.0,
-                        lr: 0.1,
-                        batch,
-                    },
-                    1000,
-                )
-            } else {
-                (Procedure::annealed(), 3000)
-            };
-            let steps = opts.steps.unwrap_or(default_steps);
+            let (procedure, steps) = procedure(used, opts)?;
+            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
             let init = random_init(k, d, &mut rng);
             let (p, loss) = optimise(&init, k, procedure, steps, &mut rng, device, |s| {
                 progress(s, steps)
@@ -207,6 +171,49 @@ pub fn estimate(
         seconds: start.elapsed().as_secs_f64(),
         quality,
     })
+}
+
+/// The estimator `method` resolves to for `k` prototypes in R^d, and why; an error if a closed
+/// form was asked for where it does not exist.
+fn choose(method: Estimator, k: usize, d: usize) -> Result<(Estimator, String)> {
+    match method {
+        Estimator::Best => Ok(resolve(k, d)),
+        Estimator::Etf if d + 1 < k => Err(Error::arg(
+            "--dim",
+            d,
+            format!(
+                ">= K - 1 = {} for the simplex ETF (use --method best)",
+                k - 1
+            ),
+        )),
+        Estimator::CrossPolytope if k > 2 * d => Err(Error::arg(
+            "--classes",
+            k,
+            format!("<= 2d = {} for the cross-polytope", 2 * d),
+        )),
+        m => Ok((m, "requested".into())),
+    }
+}
+
+/// The optimiser's procedure and step count for `used` (an optimised estimator): the paper's
+/// (t = 2, lr 0.1, 1 000 steps, `--batch` of K) or the annealed one (3 000 steps).
+fn procedure(used: Estimator, opts: &EstimateConfig) -> Result<(Procedure, usize)> {
+    let k = opts.classes;
+    let (procedure, default_steps) = if used == Estimator::Gaussian {
+        let batch = opts.batch.unwrap_or(k);
+        if !(2..=k).contains(&batch) {
+            return Err(Error::arg("--batch", batch, format!("2..={k}")));
+        }
+        let paper = Procedure::Paper {
+            t: 2.0,
+            lr: 0.1,
+            batch,
+        };
+        (paper, 1000)
+    } else {
+        (Procedure::annealed(), 3000)
+    };
+    Ok((procedure, opts.steps.unwrap_or(default_steps)))
 }
 
 /// Reads prototypes from a `.npy` file (float32 or float64, shape `(K, d)`), checks them and
