@@ -128,6 +128,36 @@ struct Rendered {
 /// come from fewer than two families (the split holds families out whole).
 pub fn load(spec: &Fonts, test_fraction: f64, seed: u64) -> Result<(Dataset, Report)> {
     let chars = spec.chars.chars()?;
+    let (kept, mut report) = render_all(spec, &chars)?;
+    let test = held_out(&spec.dir, &kept, test_fraction, seed)?;
+    let (mut train, mut test_split) = (Split::default(), Split::default());
+    for (r, &is_test) in kept.iter().zip(&test) {
+        let (split, faces) = if is_test {
+            (&mut test_split, &mut report.test_faces)
+        } else {
+            (&mut train, &mut report.train_faces)
+        };
+        append(split, &r.pixels, spec.size * spec.size);
+        faces.push(r.record.clone());
+    }
+    let shape = Shape {
+        channels: 1,
+        height: spec.size,
+        width: spec.size,
+    };
+    let classes = chars.iter().map(|c| c.to_string()).collect();
+    let name = format!(
+        "fonts:{},chars={},size={}",
+        spec.dir.display(),
+        spec.chars,
+        spec.size
+    );
+    let ds = Dataset::new(&name, classes, shape, image::PIXEL_SCALE, train, test_split);
+    Ok((ds, report))
+}
+
+/// Every usable face under `spec.dir` rendered, in file order, and the counts of those left out.
+fn render_all(spec: &Fonts, chars: &[char]) -> Result<(Vec<Rendered>, Report)> {
     let files = faces::font_files(&spec.dir)?;
     if files.is_empty() {
         return Err(Error::format(
@@ -145,20 +175,18 @@ pub fn load(spec: &Fonts, test_fraction: f64, seed: u64) -> Result<(Dataset, Rep
         let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
         for (index, record) in faces::faces(file, &bytes)? {
             report.faces_found += 1;
-            if !faces::covers(&bytes, index, &chars) {
+            if !faces::covers(&bytes, index, chars) {
                 report.not_covering += 1;
-                continue;
-            }
-            if !faces::names_agree(&bytes, index, &chars) {
+            } else if !faces::names_agree(&bytes, index, chars) {
                 report.symbol += 1;
-                continue;
-            }
-            match render::render(&bytes, index, &chars, spec.size) {
-                None => report.not_covering += 1,
-                Some(p) if kept.iter().any(|k| near_identical(&k.pixels, &p)) => {
-                    report.duplicates += 1;
+            } else {
+                match render::render(&bytes, index, chars, spec.size) {
+                    None => report.not_covering += 1,
+                    Some(p) if kept.iter().any(|k| near_identical(&k.pixels, &p)) => {
+                        report.duplicates += 1;
+                    }
+                    Some(pixels) => kept.push(Rendered { record, pixels }),
                 }
-                Some(pixels) => kept.push(Rendered { record, pixels }),
             }
         }
     }
@@ -173,36 +201,7 @@ pub fn load(spec: &Fonts, test_fraction: f64, seed: u64) -> Result<(Dataset, Rep
             ),
         ));
     }
-    let test = held_out(&spec.dir, &kept, test_fraction, seed)?;
-    let (mut train, mut test_split) = (Split::default(), Split::default());
-    for (r, is_test) in kept.iter().zip(&test) {
-        let split = if *is_test {
-            &mut test_split
-        } else {
-            &mut train
-        };
-        append(split, &r.pixels, spec.size * spec.size);
-        let faces = if *is_test {
-            &mut report.test_faces
-        } else {
-            &mut report.train_faces
-        };
-        faces.push(r.record.clone());
-    }
-    let shape = Shape {
-        channels: 1,
-        height: spec.size,
-        width: spec.size,
-    };
-    let classes = chars.iter().map(|c| c.to_string()).collect();
-    let name = format!(
-        "fonts:{},chars={},size={}",
-        spec.dir.display(),
-        spec.chars,
-        spec.size
-    );
-    let ds = Dataset::new(&name, classes, shape, image::PIXEL_SCALE, train, test_split);
-    Ok((ds, report))
+    Ok((kept, report))
 }
 
 /// Whether two faces' images differ by less than [`DUPLICATE_MEAN_DIFF`] on average (stops as
