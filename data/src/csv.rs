@@ -135,24 +135,7 @@ pub fn read_labelled(file: &Path, bytes: &[u8], label: &str) -> Result<Table> {
     let rows = rows(file, bytes)?;
     let first = &rows[0].fields;
     let by_index = label.parse::<usize>().ok();
-    let col = match by_index {
-        Some(i) if i < first.len() => i,
-        Some(i) => {
-            return Err(Error::format(
-                file,
-                format!(
-                    "label column {i} out of range: the file has {} columns",
-                    first.len()
-                ),
-            ));
-        }
-        None => first
-            .iter()
-            .position(|h| h.trim() == label)
-            .ok_or_else(|| {
-                Error::format(file, format!("no column named {label:?} in the header"))
-            })?,
-    };
+    let col = label_column(file, first, label, by_index)?;
     let header = by_index.is_none()
         || first
             .iter()
@@ -166,6 +149,55 @@ pub fn read_labelled(file: &Path, bytes: &[u8], label: &str) -> Result<Table> {
     if width < 2 {
         return Err(Error::format(file, "no feature columns besides the label"));
     }
+    let (x, labels) = split_label(file, body, width, col)?;
+    let (classes, y) = class_indices(&labels);
+    let columns = if header {
+        first.iter().map(|h| h.trim().to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Table {
+        split: Split { x, y },
+        classes,
+        layout: TableLayout {
+            columns,
+            width,
+            label: col,
+        },
+    })
+}
+
+/// The 0-based label column: `by_index` (`label` parsed as a number) if in range, else the
+/// column whose header is `label`.
+fn label_column(
+    file: &Path,
+    first: &csv::StringRecord,
+    label: &str,
+    by_index: Option<usize>,
+) -> Result<usize> {
+    match by_index {
+        Some(i) if i < first.len() => Ok(i),
+        Some(i) => Err(Error::format(
+            file,
+            format!(
+                "label column {i} out of range: the file has {} columns",
+                first.len()
+            ),
+        )),
+        None => first
+            .iter()
+            .position(|h| h.trim() == label)
+            .ok_or_else(|| Error::format(file, format!("no column named {label:?} in the header"))),
+    }
+}
+
+/// The features (row-major, `width − 1` per row) and the label text of every row of `body`.
+fn split_label(
+    file: &Path,
+    body: &[Row],
+    width: usize,
+    col: usize,
+) -> Result<(Vec<f32>, Vec<String>)> {
     let mut x = Vec::with_capacity(body.len() * (width - 1));
     let mut labels = Vec::with_capacity(body.len());
     for row in body {
@@ -187,21 +219,7 @@ pub fn read_labelled(file: &Path, bytes: &[u8], label: &str) -> Result<Table> {
             }
         }
     }
-    let (classes, y) = class_indices(&labels);
-    let columns = if header {
-        first.iter().map(|h| h.trim().to_string()).collect()
-    } else {
-        Vec::new()
-    };
-    Ok(Table {
-        split: Split { x, y },
-        classes,
-        layout: TableLayout {
-            columns,
-            width,
-            label: col,
-        },
-    })
+    Ok((x, labels))
 }
 
 /// Class names and indices: integer labels in numeric order, others lexicographically.
