@@ -310,23 +310,10 @@ pub fn load(spec: &DataSpec, opts: &LoadOptions) -> Result<Dataset> {
         }
         DataSpec::FashionMnist(dir) => idx::load_fashion_mnist(dir)?,
         DataSpec::Cifar10(dir) => cifar::load(dir, cifar::Variant::Ten)?,
-        DataSpec::Cifar100(dir, coarse) => cifar::load(
-            dir,
-            if *coarse {
-                cifar::Variant::HundredCoarse
-            } else {
-                cifar::Variant::Hundred
-            },
-        )?,
+        DataSpec::Cifar100(dir, false) => cifar::load(dir, cifar::Variant::Hundred)?,
+        DataSpec::Cifar100(dir, true) => cifar::load(dir, cifar::Variant::HundredCoarse)?,
         DataSpec::Csv(file) => {
-            let col = opts.label_column.as_deref().ok_or_else(|| {
-                Error::arg(
-                    "--label-column",
-                    "(missing)",
-                    "the name or 0-based index of the label column for csv:FILE",
-                )
-            })?;
-            let table = csv::read_labelled(file, &gz::read(file)?, col)?;
+            let table = read_csv(file, opts.label_column.as_deref())?;
             let shape = Shape {
                 channels: table.layout.features(),
                 height: 1,
@@ -353,6 +340,18 @@ pub fn load(spec: &DataSpec, opts: &LoadOptions) -> Result<Dataset> {
     };
     check(&ds, &spec_path(spec))?;
     Ok(ds)
+}
+
+/// `csv:FILE` with its label column (`--label-column`, required).
+fn read_csv(file: &Path, label_column: Option<&str>) -> Result<csv::Table> {
+    let col = label_column.ok_or_else(|| {
+        Error::arg(
+            "--label-column",
+            "(missing)",
+            "the name or 0-based index of the label column for csv:FILE",
+        )
+    })?;
+    csv::read_labelled(file, &gz::read(file)?, col)
 }
 
 fn spec_path(spec: &DataSpec) -> PathBuf {
