@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::device::{self, DeviceChoice};
 use crate::error::{Error, Result};
-use crate::export::{ExportConfig, QuantKind, Report};
+use crate::export::{BackboneReport, ExportConfig, QuantKind, Report};
 
 /// `dl2pa export`.
 #[derive(Debug, clap::Args)]
@@ -98,27 +98,7 @@ fn print_report(a: &ExportArgs, r: &Report) {
         ),
     }
     if let Some(b) = &r.backbone {
-        println!(
-            "  backbone    int8 {} {} ({} MACs per input with the prototypes), ranges from {} training inputs",
-            b.kind.to_uppercase(),
-            b.layers.join(", "),
-            b.macs,
-            b.calibration_examples
-        );
-        println!(
-            "              {} bytes RAM to classify one raw input ({} of them the arena)",
-            b.ram_bytes, b.arena_bytes
-        );
-        if let Some(t) = &b.test {
-            println!(
-                "              test top-1 from raw inputs: f32 {:.2} %  int8 {:.2} %",
-                t.f32_top1, t.int8_top1
-            );
-            println!(
-                "              folded f32 vs trained model: {} differ; core vs host int8 simulation: {} mismatches",
-                t.fold_disagreements, t.core_mismatches
-            );
-        }
+        print_backbone(b);
     }
     if let Some(f) = &a.features {
         println!("  features    {}", f.display());
@@ -131,6 +111,31 @@ fn print_report(a: &ExportArgs, r: &Report) {
             "  vectors     {} ({} raw test inputs)",
             f.display(),
             a.test_vectors_count
+        );
+    }
+}
+
+/// The int8 backbone's lines of the report.
+fn print_backbone(b: &BackboneReport) {
+    println!(
+        "  backbone    int8 {} {} ({} MACs per input with the prototypes), ranges from {} training inputs",
+        b.kind.to_uppercase(),
+        b.layers.join(", "),
+        b.macs,
+        b.calibration_examples
+    );
+    println!(
+        "              {} bytes RAM to classify one raw input ({} of them the arena)",
+        b.ram_bytes, b.arena_bytes
+    );
+    if let Some(t) = &b.test {
+        println!(
+            "              test top-1 from raw inputs: f32 {:.2} %  int8 {:.2} %",
+            t.f32_top1, t.int8_top1
+        );
+        println!(
+            "              folded f32 vs trained model: {} differ; core vs host int8 simulation: {} mismatches",
+            t.fold_disagreements, t.core_mismatches
         );
     }
 }
