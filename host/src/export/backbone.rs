@@ -12,13 +12,15 @@
 //! fixed-point multiplier. The device then runs on integers only
 //! ([`dl2pa_core::mlp`]).
 
-use dl2pa_core::mlp::{DenseI8, MAX_BIAS, multiplier_for};
+use dl2pa_core::mlp::DenseI8;
 use dl2pa_core::quant::{QMAX, quantize_value, step_for};
 
 use crate::data::Shape;
 use crate::error::{Error, Result};
 use crate::model::DenseF32;
 use crate::run::Calibration;
+
+use super::per_channel::{dense_i8, quantise_rows};
 
 /// An f32 network of dense layers with ReLU between them, evaluated in f64.
 #[derive(Clone, Debug)]
@@ -171,40 +173,10 @@ pub fn quantize_net(net: &DenseNet, ranges: &Calibration) -> Result<QuantizedNet
     let mut layers = Vec::with_capacity(net.layers.len());
     let mut s_in = f64::from(input_step);
     for (l, &s_out) in net.layers.iter().zip(&steps) {
-        let mut q = DenseI8 {
-            inputs: l.inputs,
-            outputs: l.outputs,
-            weights: vec![0; l.weights.len()],
-            bias: Vec::with_capacity(l.outputs),
-            multiplier: Vec::with_capacity(l.outputs),
-            shift: Vec::with_capacity(l.outputs),
-        };
-        for (o, (row, qrow)) in l
-            .weights
-            .chunks_exact(l.inputs)
-            .zip(q.weights.chunks_exact_mut(l.inputs))
-            .enumerate()
-        {
-            let max_w = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-            // An all-zero row has no range: any step stores it exactly.
-            let s_w = step_for(max_w).unwrap_or(1.0);
-            for (qw, &w) in qrow.iter_mut().zip(row) {
-                *qw = quantize_value(w, s_w);
-            }
-            let unit = s_in * f64::from(s_w);
-            let b = (f64::from(l.bias[o]) / unit).round();
-            if b.abs() > f64::from(MAX_BIAS) {
-                return Err(Error::Numerical(format!(
-                    "bias {} of output {o} is {b:.0} units of its accumulator: expected at most 2^30",
-                    l.bias[o]
-                )));
-            }
-            let (m, sh) = multiplier_for(unit / f64::from(s_out))?;
-            q.bias.push(b as i32);
-            q.multiplier.push(m);
-            q.shift.push(sh);
-        }
-        layers.push(q);
+        layers.push(dense_i8(
+            l,
+            quantise_rows(&l.weights, &l.bias, s_in, s_out)?,
+        ));
         s_in = f64::from(s_out);
     }
     Ok(QuantizedNet {

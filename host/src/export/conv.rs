@@ -10,14 +10,15 @@
 //! *standardised* 0, so the device standardises and quantises the input in its one float step
 //! (`(x − mean_c) · scale_c`, `dl2pa_core::net`). Pooling keeps the activation step.
 
-use dl2pa_core::mlp::{DenseI8, MAX_BIAS, multiplier_for};
 use dl2pa_core::net::{Conv2dI8, LayerI8, NetI8, Shape as NetShape};
-use dl2pa_core::quant::{quantize_value, step_for};
+use dl2pa_core::quant::step_for;
 
 use crate::data::Shape;
 use crate::error::{Error, Result};
-use crate::model::{ConvF32, DenseF32, PlainLayer};
+use crate::model::{ConvF32, PlainLayer};
 use crate::run::Calibration;
+
+use super::per_channel::{dense_i8, quantise_rows};
 
 /// A folded f32 CNN evaluated in f64 on channel-last tensors.
 #[derive(Clone, Debug)]
@@ -235,49 +236,6 @@ pub fn calibrate(net: &ConvNet, calib: &[f32], epoch: usize) -> Calibration {
     }
 }
 
-/// A weight step per output channel, the quantised weights, and per channel the bias in
-/// accumulator units and the fixed-point rescale from `s_in` to `s_out`.
-struct Quantised {
-    weights: Vec<i8>,
-    bias: Vec<i32>,
-    multiplier: Vec<i32>,
-    shift: Vec<i8>,
-}
-
-fn quantise_rows(weights: &[f32], bias: &[f32], s_in: f64, s_out: f32) -> Result<Quantised> {
-    let per = weights.len() / bias.len().max(1);
-    let mut q = Quantised {
-        weights: vec![0; weights.len()],
-        bias: Vec::with_capacity(bias.len()),
-        multiplier: Vec::with_capacity(bias.len()),
-        shift: Vec::with_capacity(bias.len()),
-    };
-    for (o, (row, qrow)) in weights
-        .chunks_exact(per)
-        .zip(q.weights.chunks_exact_mut(per))
-        .enumerate()
-    {
-        // An all-zero row has no range: any step stores it exactly.
-        let s_w = step_for(row.iter().fold(0.0f32, |m, v| m.max(v.abs()))).unwrap_or(1.0);
-        for (qw, &w) in qrow.iter_mut().zip(row) {
-            *qw = quantize_value(w, s_w);
-        }
-        let unit = s_in * f64::from(s_w);
-        let b = (f64::from(bias[o]) / unit).round();
-        if b.abs() > f64::from(MAX_BIAS) {
-            return Err(Error::Numerical(format!(
-                "bias {} of output channel {o} is {b:.0} units of its accumulator: expected at most 2^30",
-                bias[o]
-            )));
-        }
-        let (m, sh) = multiplier_for(unit / f64::from(s_out))?;
-        q.bias.push(b as i32);
-        q.multiplier.push(m);
-        q.shift.push(sh);
-    }
-    Ok(q)
-}
-
 /// Quantises `net` with the ranges `ranges` (from [`calibrate`]).
 ///
 /// # Errors
@@ -351,15 +309,4 @@ pub fn quantize(net: &ConvNet, ranges: &Calibration) -> Result<NetI8> {
             .collect(),
         layers,
     })
-}
-
-fn dense_i8(d: &DenseF32, q: Quantised) -> DenseI8 {
-    DenseI8 {
-        inputs: d.inputs,
-        outputs: d.outputs,
-        weights: q.weights,
-        bias: q.bias,
-        multiplier: q.multiplier,
-        shift: q.shift,
-    }
 }

@@ -14,6 +14,7 @@ pub mod backbone;
 pub mod conv;
 pub mod conv_simulate;
 pub mod float;
+mod per_channel;
 mod report;
 mod rust;
 mod vectors;
