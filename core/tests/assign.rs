@@ -215,3 +215,49 @@ fn certificate_rejects_a_wrong_assignment() {
     cert.assignment = &swapped;
     assert!(cert.check(&p, 1e-12).is_err());
 }
+
+#[test]
+fn certificate_names_each_broken_condition() {
+    use dl2pa_core::assign::{Certificate, CertificateError as E, Sense};
+    // min over [[1, 2, 3], [2, 4, 6]] (2 × 3): σ = [1, 0] costs 4; u = [2, 3], v = [−1, 0, 0]
+    // is feasible (u_i + v_j ≤ c_ij), tight on σ, and v ≤ 0 with v = 0 on the free column 2.
+    let c = [1.0f64, 2.0, 3.0, 2.0, 4.0, 6.0];
+    let p = Problem::minimize(&c, 2, 3).unwrap();
+    let (sigma, u, v) = ([1u32, 0], [2.0f64, 3.0], [-1.0f64, 0.0, 0.0]);
+    let ok = Certificate {
+        assignment: &sigma,
+        row_duals: &u,
+        col_duals: &v,
+        sense: Sense::Minimize,
+    };
+    let report = ok.check(&p, 0.0).unwrap();
+    assert_eq!((report.primal, report.dual), (4.0, 4.0));
+    let broken = |assignment: &[u32], row_duals: &[f64], col_duals: &[f64]| {
+        let cert = Certificate {
+            assignment,
+            row_duals,
+            col_duals,
+            sense: Sense::Minimize,
+        };
+        cert.check(&p, 0.0).unwrap_err()
+    };
+    assert_eq!(broken(&[1], &u, &v), E::Length { what: "assignment" });
+    assert_eq!(
+        broken(&sigma, &u, &[0.0; 2]),
+        E::Length { what: "col_duals" }
+    );
+    assert_eq!(broken(&sigma, &[2.0, f64::NAN], &v), E::NotFinite);
+    assert_eq!(broken(&[1, 3], &u, &v), E::ColumnOutOfRange { row: 1 });
+    assert_eq!(broken(&[1, 1], &u, &v), E::NotInjective { row: 1 });
+    // u_0 = 2.5 breaks u_0 + v_0 ≤ c_00 = 1 first (and its tightness); 1.5 is feasible, not tight.
+    assert_eq!(
+        broken(&sigma, &[2.5, 3.0], &v),
+        E::Infeasible { row: 0, col: 0 }
+    );
+    assert_eq!(broken(&sigma, &[1.5, 3.0], &v), E::NotTight { row: 0 });
+    // Column 2 is free, so its dual must be 0: lowering it keeps every cell feasible.
+    assert_eq!(
+        broken(&sigma, &u, &[-1.0, 0.0, -1.0]),
+        E::ColumnDual { col: 2 }
+    );
+}

@@ -142,65 +142,23 @@ impl<T: Cost> Certificate<'_, T> {
         tol: T,
     ) -> Result<CertificateReport<T>, CertificateError> {
         let (n, m) = (problem.rows(), problem.cols());
-        if self.assignment.len() != n {
-            return Err(CertificateError::Length { what: "assignment" });
-        }
-        if self.row_duals.len() != n {
-            return Err(CertificateError::Length { what: "row_duals" });
-        }
-        if self.col_duals.len() != m {
-            return Err(CertificateError::Length { what: "col_duals" });
-        }
-        if !self
-            .row_duals
-            .iter()
-            .chain(self.col_duals)
-            .all(|x| x.is_finite())
-        {
-            return Err(CertificateError::NotFinite);
-        }
-        // Work in the minimisation convention: flip signs for a maximisation.
-        let s = |x: T| if self.sense == Sense::Maximize { -x } else { x };
+        self.check_shape(n, m)?;
         let mut report = CertificateReport {
             max_violation: -T::INFINITY,
             max_slack: T::ZERO,
             primal: T::ZERO,
             dual: T::ZERO,
         };
-        for (i, &j) in self.assignment.iter().enumerate() {
-            let j = j as usize;
-            if j >= m {
-                return Err(CertificateError::ColumnOutOfRange { row: i });
-            }
-            if self.assignment[..i].iter().any(|&k| k as usize == j) {
-                return Err(CertificateError::NotInjective { row: i });
-            }
-            let ui = s(self.row_duals[i]);
-            for (jj, &c) in problem.costs()[i * m..(i + 1) * m].iter().enumerate() {
-                let viol = ui + s(self.col_duals[jj]) - s(c);
-                if viol > tol {
-                    return Err(CertificateError::Infeasible { row: i, col: jj });
-                }
-                if viol > report.max_violation {
-                    report.max_violation = viol;
-                }
-            }
-            let c = problem.costs()[i * m + j];
-            let slack = (s(c) - ui - s(self.col_duals[j])).abs();
-            if slack > tol {
-                return Err(CertificateError::NotTight { row: i });
-            }
-            if slack > report.max_slack {
-                report.max_slack = slack;
-            }
-            report.primal = report.primal + c;
-            report.dual = report.dual + self.row_duals[i];
+        for i in 0..n {
+            self.check_row(problem, tol, i, &mut report)?;
         }
         for (j, &vj) in self.col_duals.iter().enumerate() {
             report.dual = report.dual + vj;
+            // Rectangular: every column dual at most 0 (the padding rows' duals), and exactly 0
+            // on a free column.
             if n < m {
                 let assigned = self.assignment.iter().any(|&k| k as usize == j);
-                let vj = s(vj);
+                let vj = self.min_form(vj);
                 if vj > tol || (!assigned && vj < -tol) {
                     return Err(CertificateError::ColumnDual { col: j });
                 }
@@ -210,5 +168,74 @@ impl<T: Cost> Certificate<'_, T> {
             report.max_violation = T::ZERO;
         }
         Ok(report)
+    }
+
+    /// One assignment entry per row, one dual per row and column, all duals finite.
+    fn check_shape(&self, n: usize, m: usize) -> Result<(), CertificateError> {
+        if self.assignment.len() != n {
+            return Err(CertificateError::Length { what: "assignment" });
+        }
+        if self.row_duals.len() != n {
+            return Err(CertificateError::Length { what: "row_duals" });
+        }
+        if self.col_duals.len() != m {
+            return Err(CertificateError::Length { what: "col_duals" });
+        }
+        let all_finite = self
+            .row_duals
+            .iter()
+            .chain(self.col_duals)
+            .all(|x| x.is_finite());
+        if !all_finite {
+            return Err(CertificateError::NotFinite);
+        }
+        Ok(())
+    }
+
+    /// `x` in the minimisation convention (negated for a maximisation).
+    fn min_form(&self, x: T) -> T {
+        if self.sense == Sense::Maximize { -x } else { x }
+    }
+
+    /// Row `i`: its column is in range and not taken by an earlier row, every cell is dual
+    /// feasible within `tol`, its own cell is tight within `tol`; adds it to `report`.
+    fn check_row(
+        &self,
+        problem: &Problem<'_, T>,
+        tol: T,
+        i: usize,
+        report: &mut CertificateReport<T>,
+    ) -> Result<(), CertificateError> {
+        let m = problem.cols();
+        let j = self.assignment[i] as usize;
+        if j >= m {
+            return Err(CertificateError::ColumnOutOfRange { row: i });
+        }
+        if self.assignment[..i].iter().any(|&k| k as usize == j) {
+            return Err(CertificateError::NotInjective { row: i });
+        }
+        let s = |x: T| self.min_form(x);
+        let ui = s(self.row_duals[i]);
+        let row = &problem.costs()[i * m..(i + 1) * m];
+        for (jj, &c) in row.iter().enumerate() {
+            let viol = ui + s(self.col_duals[jj]) - s(c);
+            if viol > tol {
+                return Err(CertificateError::Infeasible { row: i, col: jj });
+            }
+            if viol > report.max_violation {
+                report.max_violation = viol;
+            }
+        }
+        let c = row[j];
+        let slack = (s(c) - ui - s(self.col_duals[j])).abs();
+        if slack > tol {
+            return Err(CertificateError::NotTight { row: i });
+        }
+        if slack > report.max_slack {
+            report.max_slack = slack;
+        }
+        report.primal = report.primal + c;
+        report.dual = report.dual + self.row_duals[i];
+        Ok(())
     }
 }
