@@ -15,8 +15,8 @@ use crate::error::Result;
 /// row c the prototype of class c; `names`: the K class names.
 ///
 /// # Errors
-/// [`Error::Format`](crate::error::Error::Format) naming the file if drawing fails;
-/// [`Error::Io`](crate::error::Error::Io) if a file cannot be written.
+/// [`Error::Format`](crate::data::Error::Format) naming the file if drawing fails;
+/// [`Error::Io`](crate::data::Error::Io) if a file cannot be written.
 pub fn circle(
     stem: &Path,
     title: &str,

@@ -21,8 +21,9 @@ pub struct Series {
 /// `stem.svg`.
 ///
 /// # Errors
-/// [`Error::Format`] naming the file if there is no point to plot or drawing fails;
-/// [`Error::Io`] if a file cannot be written.
+/// [`Error::Format`](crate::data::Error::Format) naming the file if there is no point to plot
+/// or drawing fails;
+/// [`Error::Io`](crate::data::Error::Io) if a file cannot be written.
 pub fn lines(
     stem: &Path,
     title: &str,

@@ -1,6 +1,6 @@
 //! PNG and SVG plots with plotters (text through the embedded DejaVu Sans, so no system fonts).
 //!
-//! Each figure is drawn once per backend by one generic [`Figure::draw`] and written atomically
+//! Each figure is drawn once per backend by one generic `Figure::draw` and written atomically
 //! as `stem.png` and `stem.svg`: an interrupted experiment leaves the previous picture or the
 //! new one, never half of one.
 
