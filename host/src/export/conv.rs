@@ -10,7 +10,7 @@
 //! *standardised* 0, so the device standardises and quantises the input in its one float step
 //! (`(x − mean_c) · scale_c`, `dl2pa_core::net`). Pooling keeps the activation step.
 
-use dl2pa_core::net::{Conv2dI8, LayerI8, NetI8, Shape as NetShape};
+use dl2pa_core::net::{LayerI8, NetI8, Shape as NetShape};
 use dl2pa_core::quant::step_for;
 
 use crate::data::Shape;
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::{ConvF32, PlainLayer};
 use crate::run::Calibration;
 
-use super::per_channel::{dense_i8, quantise_rows};
+use super::per_channel::{conv_i8, dense_i8, quantise_rows};
 
 /// A folded f32 CNN evaluated in f64 on channel-last tensors.
 #[derive(Clone, Debug)]
@@ -277,17 +277,7 @@ pub fn quantize(net: &ConvNet, ranges: &Calibration) -> Result<NetI8> {
                 let s = s_out()?;
                 let q = quantise_rows(&c.weights, &c.bias, s_in, s)?;
                 s_in = f64::from(s);
-                LayerI8::Conv(Conv2dI8 {
-                    kernel: c.kernel,
-                    stride: c.stride,
-                    padding: c.padding,
-                    inputs: c.inputs,
-                    outputs: c.outputs,
-                    weights: q.weights,
-                    bias: q.bias,
-                    multiplier: q.multiplier,
-                    shift: q.shift,
-                })
+                LayerI8::Conv(conv_i8(c, q))
             }
             PlainLayer::Dense(d) => {
                 let s = s_out()?;

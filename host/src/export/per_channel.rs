@@ -3,10 +3,11 @@
 //! rescale `s_in · s_w / s_out` as a fixed-point multiplier and shift.
 
 use dl2pa_core::mlp::{DenseI8, MAX_BIAS, multiplier_for};
+use dl2pa_core::net::Conv2dI8;
 use dl2pa_core::quant::{quantize_value, step_for};
 
 use crate::error::{Error, Result};
-use crate::model::DenseF32;
+use crate::model::{ConvF32, DenseF32};
 
 /// A weight step per output channel, the quantised weights, and per channel the bias in
 /// accumulator units and the fixed-point rescale from `s_in` to `s_out`.
@@ -67,6 +68,21 @@ pub(super) fn dense_i8(d: &DenseF32, q: Quantised) -> DenseI8 {
     DenseI8 {
         inputs: d.inputs,
         outputs: d.outputs,
+        weights: q.weights,
+        bias: q.bias,
+        multiplier: q.multiplier,
+        shift: q.shift,
+    }
+}
+
+/// A convolution's quantised form.
+pub(super) fn conv_i8(c: &ConvF32, q: Quantised) -> Conv2dI8 {
+    Conv2dI8 {
+        kernel: c.kernel,
+        stride: c.stride,
+        padding: c.padding,
+        inputs: c.inputs,
+        outputs: c.outputs,
         weights: q.weights,
         bias: q.bias,
         multiplier: q.multiplier,
