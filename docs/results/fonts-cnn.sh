@@ -5,6 +5,7 @@
 # read back, so raising SEEDS or adding a d trains only what is new. Writes
 # docs/results/fonts-cnn.md (alnum) or fonts-cnn-CHARS.md. About 12 min per d and seed for alnum
 # on 2 cores (three runs of ~4 min), twice that for lgc.
+# A d may carry its own seed count: DIMS="3 10:1" runs d = 3 at SEEDS seeds and d = 10 at one.
 # Usage: [CHARS=lgc] [DIMS="2 3 5 10"] [SEEDS=3] bash docs/results/fonts-cnn.sh   (BIN=path uses that dl2pa build)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -15,12 +16,13 @@ MD=docs/results/fonts-cnn.md; [ "$CHARS" = alnum ] || MD="docs/results/fonts-cnn
 mkdir -p "$OUT"
 printf 'backbone = "cnn"\n' > "$OUT/cnn.toml"
 DIMS="${DIMS:-3 10}"
-for d in $DIMS; do
+for spec in $DIMS; do
+  d="${spec%%:*}"; seeds="${SEEDS:-3}"; [ "$spec" = "$d" ] || seeds="${spec#*:}"
   "$BIN" --device cpu experiment dims --data "fonts:$FONTS,chars=$CHARS" --dims "$d" \
-    --seeds "${SEEDS:-3}" --epochs 8 --config "$OUT/cnn.toml" -o "$OUT/d$d" > "$OUT/d$d.log" 2>&1
+    --seeds "$seeds" --epochs 8 --config "$OUT/cnn.toml" -o "$OUT/d$d" > "$OUT/d$d.log" 2>&1
 done
 {
   echo "Made by \`CHARS=$CHARS DIMS=\"$DIMS\" SEEDS=${SEEDS:-3} bash docs/results/fonts-cnn.sh\` — $STAMP."
-  for d in $DIMS; do echo; cat "$OUT/d$d/dims.md"; done
+  for spec in $DIMS; do echo; cat "$OUT/d${spec%%:*}/dims.md"; done
 } > "$MD"
 cat "$MD"
