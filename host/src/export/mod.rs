@@ -109,12 +109,6 @@ struct Built {
 /// [`Error::Io`](crate::data::Error::Io); whatever loading the data reports when `--features` needs
 /// it.
 pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Result<Report> {
-    let c = Classifier::load(run, device)?;
-    let built = build(run, &c, cfg)?;
-    // What ships is what the core accepts: parse it back.
-    let parsed = Model::from_bytes(&built.bytes)
-        .map_err(|e| Error::format(out, format!("the core rejects the written model: {e}")))?;
-    // The test figures need the run's data; the model does not.
     if cfg.test_vectors.is_some() && !cfg.backbone {
         return Err(Error::arg(
             "--test-vectors",
@@ -122,6 +116,50 @@ pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Re
             "--backbone (the vectors are raw inputs)",
         ));
     }
+    let c = Classifier::load(run, device)?;
+    let built = build(run, &c, cfg)?;
+    // What ships is what the core accepts: parse it back.
+    let parsed = Model::from_bytes(&built.bytes)
+        .map_err(|e| Error::format(out, format!("the core rejects the written model: {e}")))?;
+    let eval = evaluate(&c, &built, &parsed, cfg, device)?;
+    write_outputs(out, cfg, &c, &built, &parsed, &eval)?;
+    let backbone = built
+        .backbone
+        .as_ref()
+        .map(|b| b.report(&parsed, c.classes() * c.config.dim, eval.backbone));
+    Ok(Report {
+        classes: c.classes(),
+        dim: c.config.dim,
+        flash_bytes: parsed.flash_bytes(),
+        ram_bytes: parsed.ram_bytes(),
+        test: eval.prototypes.map(|(t, _)| t),
+        not_evaluated: eval.not_evaluated,
+        backbone,
+    })
+}
+
+/// The exported model measured on the run's test split.
+struct Evaluation {
+    /// The run's data; `None` when it cannot be read and no output needs it.
+    data: Option<Dataset>,
+    /// The prototypes' figures and the test set's quantised features.
+    prototypes: Option<(TestReport, FeaturesBuilder)>,
+    /// The backbone's figures (with `--backbone` and data).
+    backbone: Option<BackboneTest>,
+    /// Why there are no figures, when the data cannot be read.
+    not_evaluated: Option<String>,
+}
+
+/// Measures `parsed` on the run's data. The model does not need the data, so a run whose data
+/// is gone is still exported, without figures — unless an output (`--features`,
+/// `--test-vectors`) is made from it.
+fn evaluate(
+    c: &Classifier,
+    built: &Built,
+    parsed: &ModelRef<'_>,
+    cfg: &ExportConfig,
+    device: &Device,
+) -> Result<Evaluation> {
     let (data, not_evaluated) = match c.data(None) {
         Ok(d) => (Some(d), None),
         Err(e) if cfg.features.is_none() && cfg.test_vectors.is_none() => {
@@ -129,26 +167,43 @@ pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Re
         }
         Err(e) => return Err(e),
     };
-    let tested = data
+    let Some(d) = &data else {
+        return Ok(Evaluation {
+            data,
+            prototypes: None,
+            backbone: None,
+            not_evaluated,
+        });
+    };
+    let (report, features, p32) = test_prototypes(c, d, built, cfg.quant, parsed, device)?;
+    let backbone = built
+        .backbone
         .as_ref()
-        .map(|data| test_prototypes(&c, data, &built, cfg.quant, &parsed, device))
-        .transpose()?;
-    let backbone = built.backbone.as_ref().map(|b| {
-        let test = match (&data, &tested) {
-            (Some(data), Some((_, _, p32))) => {
-                Some(test_backbone(&c, data, &built, b, &parsed, p32))
-            }
-            _ => None,
-        };
-        b.report(&parsed, c.classes() * c.config.dim, test)
-    });
+        .map(|b| test_backbone(c, d, built, b, parsed, &p32));
+    Ok(Evaluation {
+        data,
+        prototypes: Some((report, features)),
+        backbone,
+        not_evaluated,
+    })
+}
+
+/// Writes the model file and the optional outputs of `cfg`, each atomically.
+fn write_outputs(
+    out: &Path,
+    cfg: &ExportConfig,
+    c: &Classifier,
+    built: &Built,
+    parsed: &ModelRef<'_>,
+    eval: &Evaluation,
+) -> Result<()> {
     crate::io::write_atomic(out, &built.bytes)?;
-    if let (Some(f), Some((_, fb, _))) = (&cfg.features, &tested) {
-        crate::io::write_atomic(f, &fb.to_bytes())?;
+    if let (Some(f), Some((_, features))) = (&cfg.features, &eval.prototypes) {
+        crate::io::write_atomic(f, &features.to_bytes())?;
     }
-    if let (Some((path, count)), Some(data)) = (&cfg.test_vectors, &data) {
+    if let (Some((path, count)), Some(data)) = (&cfg.test_vectors, &eval.data) {
         let f = c.schema().features();
-        crate::io::write_atomic(path, &test_vectors(&data.test, f, *count, &parsed))?;
+        crate::io::write_atomic(path, &test_vectors(&data.test, f, *count, parsed))?;
     }
     if let Some(r) = &cfg.rust {
         let (q, step) = (&built.protos.q, built.protos.step);
@@ -162,15 +217,7 @@ pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Re
         );
         crate::io::write_atomic(r, src.as_bytes())?;
     }
-    Ok(Report {
-        classes: c.classes(),
-        dim: c.config.dim,
-        flash_bytes: parsed.flash_bytes(),
-        ram_bytes: parsed.ram_bytes(),
-        test: tested.map(|(t, _, _)| t),
-        not_evaluated,
-        backbone,
-    })
+    Ok(())
 }
 
 /// Quantises the run's prototypes (and backbone) and writes the model's bytes.
