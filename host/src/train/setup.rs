@@ -183,50 +183,67 @@ fn prototypes_for(
     }
     Ok(match cfg.method {
         Method::Psc => None,
-        Method::Etf => {
-            if d + 1 < k {
-                return Err(Error::arg(
-                    "--dim",
-                    d,
-                    format!(
-                        ">= K - 1 = {} for --method etf (the simplex needs K - 1 dimensions)",
-                        k - 1
-                    ),
-                ));
-            }
-            Some(prototypes::simplex_etf(k, d))
-        }
+        Method::Etf => Some(etf(k, d)?),
         Method::Dl2pa | Method::Fixed if cfg.prototypes.is_empty() => {
-            let request = prototypes::EstimateConfig {
-                classes: k,
-                dim: d,
-                method: cfg.proto_method,
-                steps: None,
-                batch: None,
-                seed: cfg.seed,
-            };
-            // Estimated in f32 whatever --precision says (on the CPU when the GPU computes in
-            // f16/bf16): the estimator's exp(cos / τ) overflows f16.
-            let f32_device = match device.settings().float_dtype {
-                burn::tensor::FloatDType::F32 => device.clone(),
-                _ => Device::flex(),
-            };
-            Some(prototypes::cache::estimate_cached(&request, &f32_device)?)
+            Some(estimated(cfg, k, device)?)
         }
-        Method::Dl2pa | Method::Fixed => {
-            let file = Path::new(&cfg.prototypes);
-            let (p, m, pd) = prototypes::load(file, None)?;
-            if pd != d || m < k {
-                return Err(Error::format(
-                    file,
-                    format!(
-                        "prototypes have shape ({m}, {pd}): expected ({k}, {d}) or (M >= {k}, {d}) for {k} classes and --dim {d}"
-                    ),
-                ));
-            }
-            Some(p)
-        }
+        Method::Dl2pa | Method::Fixed => Some(from_file(Path::new(&cfg.prototypes), k, d)?),
     })
+}
+
+/// The simplex ETF's K vertices in `d` dimensions.
+///
+/// # Errors
+/// [`Error::Arg`] when `d < K − 1`.
+fn etf(k: usize, d: usize) -> Result<Vec<f32>> {
+    if d + 1 < k {
+        return Err(Error::arg(
+            "--dim",
+            d,
+            format!(
+                ">= K - 1 = {} for --method etf (the simplex needs K - 1 dimensions)",
+                k - 1
+            ),
+        ));
+    }
+    Ok(prototypes::simplex_etf(k, d))
+}
+
+/// K estimated prototypes in `cfg.dim` dimensions, from the cache when they were estimated
+/// before.
+fn estimated(cfg: &TrainConfig, k: usize, device: &Device) -> Result<Vec<f32>> {
+    let request = prototypes::EstimateConfig {
+        classes: k,
+        dim: cfg.dim,
+        method: cfg.proto_method,
+        steps: None,
+        batch: None,
+        seed: cfg.seed,
+    };
+    // Estimated in f32 whatever --precision says (on the CPU when the GPU computes in
+    // f16/bf16): the estimator's exp(cos / τ) overflows f16.
+    let f32_device = match device.settings().float_dtype {
+        burn::tensor::FloatDType::F32 => device.clone(),
+        _ => Device::flex(),
+    };
+    prototypes::cache::estimate_cached(&request, &f32_device)
+}
+
+/// `--prototypes FILE`: M ≥ K prototypes of dimension `d`.
+///
+/// # Errors
+/// [`Error::Format`] naming `file` when its shape does not fit; whatever reading it reports.
+fn from_file(file: &Path, k: usize, d: usize) -> Result<Vec<f32>> {
+    let (p, m, pd) = prototypes::load(file, None)?;
+    if pd != d || m < k {
+        return Err(Error::format(
+            file,
+            format!(
+                "prototypes have shape ({m}, {pd}): expected ({k}, {d}) or (M >= {k}, {d}) for {k} classes and --dim {d}"
+            ),
+        ));
+    }
+    Ok(p)
 }
 
 /// The initial σ: a seeded random choice of K of the M prototypes (shared by `dl2pa` and
