@@ -155,7 +155,19 @@ fn column_reduction<T: Cost, const MAX: bool>(
     m: usize,
     b: &mut Buffers<'_, T>,
 ) -> usize {
-    // v[j] = min_i c[i][j], argmin (lowest row) in pred[j]; a row-major pass over the matrix.
+    column_minima::<T, MAX>(costs, n, m, b);
+    take_column_minima(n, m, b);
+    reduction_transfer::<T, MAX>(costs, n, m, b)
+}
+
+/// `v[j] = min_i c[i][j]`, its argmin (the lowest row among equals) in `pred[j]`: a row-major
+/// pass over the matrix.
+fn column_minima<T: Cost, const MAX: bool>(
+    costs: &[T],
+    n: usize,
+    m: usize,
+    b: &mut Buffers<'_, T>,
+) {
     for (j, (v, p)) in b.v.iter_mut().zip(b.pred.iter_mut()).enumerate() {
         *v = ld::<T, MAX>(costs[j]);
         *p = 0;
@@ -170,7 +182,11 @@ fn column_reduction<T: Cost, const MAX: bool>(
             }
         }
     }
-    // Each row takes the cheapest of the columns whose minimum it holds; `scan_col` counts them.
+}
+
+/// Each row takes the cheapest of the columns whose minimum it holds; `scan_col[i]` counts the
+/// minima row `i` holds.
+fn take_column_minima<T: Cost>(n: usize, m: usize, b: &mut Buffers<'_, T>) {
     let matches = &mut b.scan_col[..n];
     matches.fill(0);
     for j in 0..m {
@@ -186,8 +202,17 @@ fn column_reduction<T: Cost, const MAX: bool>(
             b.row_of_col[j] = i as u32;
         }
     }
-    // Reduction transfer: a row that holds a single column minimum lowers that column's dual to
-    // its second-best reduced cost, which keeps it row-minimal and makes room for ARR.
+}
+
+/// Reduction transfer: a row that holds a single column minimum lowers that column's dual to
+/// its second-best reduced cost, which keeps it row-minimal and makes room for ARR. Rows that
+/// hold none are listed at the front of `free`; returns their number.
+fn reduction_transfer<T: Cost, const MAX: bool>(
+    costs: &[T],
+    n: usize,
+    m: usize,
+    b: &mut Buffers<'_, T>,
+) -> usize {
     let mut numfree = 0;
     for i in 0..n {
         match b.scan_col[i] {
