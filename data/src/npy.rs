@@ -154,48 +154,9 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Vec<f32>, usize, usize)> {
     check_header_length(path, bytes)?;
     let file = npyz::NpyFile::new(bytes)
         .map_err(|e| Error::format(path, format!("not a .npy file: {e}")))?;
-    let shape = file.shape().to_vec();
-    let [rows, cols] = shape[..] else {
-        return Err(Error::format(
-            path,
-            format!("array has shape {shape:?}: expected 2 dimensions (K, d)"),
-        ));
-    };
-    let (rows, cols) = (rows as usize, cols as usize);
-    // The header's shape must fit in the file before anything is allocated for it.
-    let itemsize = if file.dtype().descr().contains("f8") {
-        8
-    } else {
-        4
-    };
-    if rows
-        .checked_mul(cols)
-        .and_then(|n| n.checked_mul(itemsize))
-        .is_none_or(|n| n > bytes.len())
-    {
-        return Err(Error::format(
-            path,
-            format!(
-                "shape ({rows}, {cols}) does not fit in a {}-byte file (truncated?)",
-                bytes.len()
-            ),
-        ));
-    }
+    let (rows, cols) = shape_fitting(path, &file, bytes.len())?;
     let order = file.order();
-    let descr = file.dtype().descr();
-    let data: Vec<f32> = match descr.trim_matches('\'') {
-        "<f4" | ">f4" => file.into_vec::<f32>(),
-        "<f8" | ">f8" => file
-            .into_vec::<f64>()
-            .map(|v| v.into_iter().map(|x| x as f32).collect()),
-        other => {
-            return Err(Error::format(
-                path,
-                format!("dtype {other}: expected float32 or float64"),
-            ));
-        }
-    }
-    .map_err(|e| Error::format(path, format!("truncated or corrupt data: {e}")))?;
+    let data = values(path, file)?;
     if data.len() != rows * cols {
         return Err(Error::format(
             path,
@@ -209,6 +170,53 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Vec<f32>, usize, usize)> {
             .collect(),
     };
     Ok((data, rows, cols))
+}
+
+/// The header's 2-D shape `(rows, cols)`, checked to fit in a file of `len` bytes before
+/// anything is allocated for it.
+fn shape_fitting(path: &Path, file: &npyz::NpyFile<&[u8]>, len: usize) -> Result<(usize, usize)> {
+    let shape = file.shape().to_vec();
+    let [rows, cols] = shape[..] else {
+        return Err(Error::format(
+            path,
+            format!("array has shape {shape:?}: expected 2 dimensions (K, d)"),
+        ));
+    };
+    let (rows, cols) = (rows as usize, cols as usize);
+    let itemsize = if file.dtype().descr().contains("f8") {
+        8
+    } else {
+        4
+    };
+    if rows
+        .checked_mul(cols)
+        .and_then(|n| n.checked_mul(itemsize))
+        .is_none_or(|n| n > len)
+    {
+        return Err(Error::format(
+            path,
+            format!("shape ({rows}, {cols}) does not fit in a {len}-byte file (truncated?)"),
+        ));
+    }
+    Ok((rows, cols))
+}
+
+/// Every value of `file` as f32, in file order (float32 as is, float64 rounded).
+fn values(path: &Path, file: npyz::NpyFile<&[u8]>) -> Result<Vec<f32>> {
+    let descr = file.dtype().descr();
+    match descr.trim_matches('\'') {
+        "<f4" | ">f4" => file.into_vec::<f32>(),
+        "<f8" | ">f8" => file
+            .into_vec::<f64>()
+            .map(|v| v.into_iter().map(|x| x as f32).collect()),
+        other => {
+            return Err(Error::format(
+                path,
+                format!("dtype {other}: expected float32 or float64"),
+            ));
+        }
+    }
+    .map_err(|e| Error::format(path, format!("truncated or corrupt data: {e}")))
 }
 
 #[cfg(test)]
