@@ -281,4 +281,46 @@ mod tests {
         b.extend_from_slice(&[0; 24]);
         assert_eq!(decode(Path::new("ok.npy"), &b).unwrap().1, 2);
     }
+
+    /// A version-1 `.npy` file with this header dict and payload.
+    fn npy(dict: &str, payload: &[u8]) -> Vec<u8> {
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        b.extend_from_slice(dict.as_bytes());
+        b.extend_from_slice(payload);
+        b
+    }
+
+    /// numpy writes float64 by default and Fortran order for transposed arrays: both read
+    /// back as the row-major f32 matrix they hold; other dtypes are refused by name.
+    #[test]
+    fn float64_big_endian_and_fortran_order_read_as_row_major_f32() {
+        let m = [[1.5f64, -2.0, 3.25], [0.5, 8.0, -0.125]];
+        let column_major: Vec<u8> = (0..3)
+            .flat_map(|c| (0..2).map(move |r| m[r][c]))
+            .flat_map(f64::to_le_bytes)
+            .collect();
+        let f8 = npy(
+            "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }",
+            &column_major,
+        );
+        let (v, r, c) = decode(Path::new("f8.npy"), &f8).unwrap();
+        assert_eq!((r, c), (2, 3));
+        assert_eq!(v, [1.5, -2.0, 3.25, 0.5, 8.0, -0.125]);
+        let be: Vec<u8> = [1.0f32, -4.0]
+            .iter()
+            .flat_map(|x| x.to_be_bytes())
+            .collect();
+        let f4 = npy(
+            "{'descr': '>f4', 'fortran_order': False, 'shape': (1, 2), }",
+            &be,
+        );
+        assert_eq!(decode(Path::new("be.npy"), &f4).unwrap().0, [1.0, -4.0]);
+        let i4 = npy(
+            "{'descr': '<i4', 'fortran_order': False, 'shape': (1, 2), }",
+            &[0; 8],
+        );
+        let err = decode(Path::new("i4.npy"), &i4).unwrap_err().to_string();
+        assert_eq!(err, "i4.npy: dtype <i4: expected float32 or float64");
+    }
 }
