@@ -55,40 +55,55 @@ impl Default for Synthetic {
 
 impl Synthetic {
     /// Parses `key=value,…` (after `synthetic:`).
+    ///
+    /// # Errors
+    /// [`Error::Arg`] naming `--data` and the pair or spec that is wrong.
     pub fn parse(s: &str) -> Result<Self> {
         let mut g = Synthetic::default();
         for kv in s.split(',').filter(|p| !p.is_empty()) {
-            let (k, v) = kv.split_once('=').ok_or_else(|| Error::arg("--data", s, "synthetic:key=value,... (classes, groups, features, train, test, group-spread, class-spread, noise)"))?;
-            let int = |v: &str| {
-                v.parse::<usize>()
-                    .map_err(|_| Error::arg("--data", kv, "a positive integer"))
-            };
-            // Spreads beyond 10⁶ would overflow f32 inputs once squared by the standardisation.
-            let real = |v: &str| {
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|x| (0.0..=1e6).contains(x))
-                    .ok_or_else(|| Error::arg("--data", kv, "a number in [0, 1e6]"))
-            };
-            match k {
-                "classes" => g.classes = int(v)?,
-                "groups" => g.groups = int(v)?,
-                "features" => g.features = int(v)?,
-                "train" => g.train = int(v)?,
-                "test" => g.test = int(v)?,
-                "group-spread" => g.group_spread = real(v)?,
-                "class-spread" => g.class_spread = real(v)?,
-                "noise" => g.noise = real(v)?,
-                _ => {
-                    return Err(Error::arg(
-                        "--data",
-                        kv,
-                        "one of classes, groups, features, train, test, group-spread, class-spread, noise",
-                    ));
-                }
+            g.set(s, kv)?;
+        }
+        g.check(s)?;
+        Ok(g)
+    }
+
+    /// Sets one `key=value` pair of the spec `s`.
+    fn set(&mut self, s: &str, kv: &str) -> Result<()> {
+        let (k, v) = kv.split_once('=').ok_or_else(|| Error::arg("--data", s, "synthetic:key=value,... (classes, groups, features, train, test, group-spread, class-spread, noise)"))?;
+        let int = |v: &str| {
+            v.parse::<usize>()
+                .map_err(|_| Error::arg("--data", kv, "a positive integer"))
+        };
+        // Spreads beyond 10⁶ would overflow f32 inputs once squared by the standardisation.
+        let real = |v: &str| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| (0.0..=1e6).contains(x))
+                .ok_or_else(|| Error::arg("--data", kv, "a number in [0, 1e6]"))
+        };
+        match k {
+            "classes" => self.classes = int(v)?,
+            "groups" => self.groups = int(v)?,
+            "features" => self.features = int(v)?,
+            "train" => self.train = int(v)?,
+            "test" => self.test = int(v)?,
+            "group-spread" => self.group_spread = real(v)?,
+            "class-spread" => self.class_spread = real(v)?,
+            "noise" => self.noise = real(v)?,
+            _ => {
+                return Err(Error::arg(
+                    "--data",
+                    kv,
+                    "one of classes, groups, features, train, test, group-spread, class-spread, noise",
+                ));
             }
         }
-        let values = [g.classes, g.train + g.test, g.features]
+        Ok(())
+    }
+
+    /// The sizes of the spec `s` make a data set this machine can hold.
+    fn check(&self, s: &str) -> Result<()> {
+        let values = [self.classes, self.train + self.test, self.features]
             .iter()
             .try_fold(1usize, |a, &b| a.checked_mul(b));
         if values.is_none_or(|v| v > MAX_VALUES) {
@@ -100,12 +115,12 @@ impl Synthetic {
                 ),
             ));
         }
-        if g.classes < 2
-            || g.groups == 0
-            || g.groups > g.classes
-            || g.features == 0
-            || g.train == 0
-            || g.test == 0
+        if self.classes < 2
+            || self.groups == 0
+            || self.groups > self.classes
+            || self.features == 0
+            || self.train == 0
+            || self.test == 0
         {
             return Err(Error::arg(
                 "--data",
@@ -113,7 +128,7 @@ impl Synthetic {
                 "classes >= 2, 1 <= groups <= classes, and positive features, train and test",
             ));
         }
-        Ok(g)
+        Ok(())
     }
 
     /// The group of class `c`.
@@ -170,5 +185,47 @@ impl Synthetic {
             width: 1,
         };
         Dataset::new(&name, classes, shape, 1.0, train, test)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Synthetic;
+
+    fn refused(spec: &str) -> String {
+        Synthetic::parse(spec).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_spec_sets_its_keys_and_keeps_the_defaults_of_the_others() {
+        let g = Synthetic::parse("classes=40,noise=0.25,,test=7").unwrap();
+        let d = Synthetic::default();
+        assert_eq!((g.classes, g.noise, g.test), (40, 0.25, 7));
+        assert_eq!(
+            (g.groups, g.features, g.train),
+            (d.groups, d.features, d.train)
+        );
+    }
+
+    /// Each wrong spec names the pair (or the spec) and what was expected.
+    #[test]
+    fn a_bad_spec_names_the_pair_and_what_was_expected() {
+        assert_eq!(
+            refused("classes=x"),
+            "--data = classes=x: expected a positive integer"
+        );
+        assert_eq!(
+            refused("noise=-1"),
+            "--data = noise=-1: expected a number in [0, 1e6]"
+        );
+        assert!(refused("colour=red").starts_with("--data = colour=red: expected one of classes,"));
+        assert!(refused("classes").contains("synthetic:key=value"));
+        assert!(refused("classes=10,groups=11").contains("1 <= groups <= classes"));
+        assert!(refused("test=0").contains("positive features, train and test"));
+        let huge = refused("classes=100000,train=100000");
+        assert!(
+            huge.contains("at most 268435456 generated values"),
+            "{huge}"
+        );
     }
 }
