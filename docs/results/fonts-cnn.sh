@@ -6,13 +6,15 @@
 # docs/results/fonts-cnn.md (alnum) or fonts-cnn-CHARS.md. About 12 min per d and seed for alnum
 # on 2 cores (three runs of ~4 min), twice that for lgc.
 # A d may carry its own seed count: DIMS="3 10:1" runs d = 3 at SEEDS seeds and d = 10 at one.
-# Usage: [CHARS=lgc] [DIMS="2 3 5 10"] [SEEDS=3] bash docs/results/fonts-cnn.sh   (BIN=path uses that dl2pa build)
+# Usage: [CHARS=lgc] [DIMS="2 3 5 10"] [SEEDS=3] [MD=file.md] bash docs/results/fonts-cnn.sh
+# (BIN=path uses that dl2pa build; MD writes the table elsewhere, e.g. for added d only).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 FONTS="${FONTS:-/usr/share/fonts}"
 CHARS="${CHARS:-alnum}"
 OUT="experiments/fonts/$CHARS-cnn"
-MD=docs/results/fonts-cnn.md; [ "$CHARS" = alnum ] || MD="docs/results/fonts-cnn-$CHARS.md"
+MD_DEFAULT=docs/results/fonts-cnn.md; [ "$CHARS" = alnum ] || MD_DEFAULT="docs/results/fonts-cnn-$CHARS.md"
+MD="${MD:-$MD_DEFAULT}"
 mkdir -p "$OUT"
 printf 'backbone = "cnn"\n' > "$OUT/cnn.toml"
 DIMS="${DIMS:-3 10}"
@@ -22,7 +24,8 @@ for spec in $DIMS; do
     --seeds "$seeds" --epochs 8 --config "$OUT/cnn.toml" -o "$OUT/d$d" > "$OUT/d$d.log" 2>&1
 done
 {
-  echo "Made by \`CHARS=$CHARS DIMS=\"$DIMS\" SEEDS=${SEEDS:-3} bash docs/results/fonts-cnn.sh\` — $STAMP."
+  md_arg=""; [ "$MD" = "$MD_DEFAULT" ] || md_arg="MD=$MD "
+  echo "Made by \`CHARS=$CHARS DIMS=\"$DIMS\" SEEDS=${SEEDS:-3} ${md_arg}bash docs/results/fonts-cnn.sh\` — $STAMP."
   for spec in $DIMS; do echo; cat "$OUT/d${spec%%:*}/dims.md"; done
 } > "$MD"
 cat "$MD"
