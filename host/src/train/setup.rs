@@ -194,7 +194,7 @@ fn prototypes_for(
 /// The simplex ETF's K vertices in `d` dimensions.
 ///
 /// # Errors
-/// [`Error::Arg`] when `d < K − 1`.
+/// [`Error::Arg`](crate::data::Error::Arg) when `d < K − 1`.
 fn etf(k: usize, d: usize) -> Result<Vec<f32>> {
     if d + 1 < k {
         return Err(Error::arg(
@@ -232,7 +232,8 @@ fn estimated(cfg: &TrainConfig, k: usize, device: &Device) -> Result<Vec<f32>> {
 /// `--prototypes FILE`: M ≥ K prototypes of dimension `d`.
 ///
 /// # Errors
-/// [`Error::Format`] naming `file` when its shape does not fit; whatever reading it reports.
+/// [`Error::Format`](crate::data::Error::Format) naming `file` when its shape does not fit;
+/// whatever reading it reports.
 fn from_file(file: &Path, k: usize, d: usize) -> Result<Vec<f32>> {
     let (p, m, pd) = prototypes::load(file, None)?;
     if pd != d || m < k {
