@@ -93,6 +93,21 @@ fn core_matches_host_on_every_example() {
     let src = std::fs::read_to_string(&rp).unwrap();
     assert!(src.contains("PrototypesI8<DIM, CLASSES>") && src.contains("CLASS_NAMES"));
     assert_eq!(src.matches("\n    [").count(), m.classes());
+
+    // The outputs are one set: when one cannot be written, none is.
+    std::fs::remove_file(&mp).unwrap();
+    let unwritable = ExportConfig {
+        rust: Some(dir.path().join("no-such-dir").join("m.rs")),
+        ..cfg
+    };
+    let err = export(&run, &mp, &unwritable, &dev)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("m.rs"), "{err}");
+    assert!(
+        !mp.exists(),
+        "the model file was written without its --rust file"
+    );
 }
 
 #[test]

@@ -99,23 +99,18 @@ struct Built {
 }
 
 /// Exports `run` to `out` (and the optional files of `cfg`); returns the measurements.
-/// Nothing is written when an error is returned.
+/// The files are written as one set ([`write_atomic_set`](crate::io::write_atomic_set)): nothing
+/// is written when an error is returned.
 ///
 /// # Errors
 /// [`Error::Format`](crate::data::Error::Format) for a `psc` run (no prototypes) or a run that
 /// cannot be loaded;
 /// [`Error::Arg`](crate::data::Error::Arg) for `--backbone` on a ResNet run or with
-/// `--quant f32`;
+/// `--quant f32`, `--test-vectors` without `--backbone`, or two outputs named by one path;
 /// [`Error::Io`](crate::data::Error::Io); whatever loading the data reports when `--features` needs
 /// it.
 pub fn export(run: &Path, out: &Path, cfg: &ExportConfig, device: &Device) -> Result<Report> {
-    if cfg.test_vectors.is_some() && !cfg.backbone {
-        return Err(Error::arg(
-            "--test-vectors",
-            "without --backbone",
-            "--backbone (the vectors are raw inputs)",
-        ));
-    }
+    check_outputs(out, cfg)?;
     let c = Classifier::load(run, device)?;
     let built = build(run, &c, cfg)?;
     // What ships is what the core accepts: parse it back.
@@ -188,7 +183,7 @@ fn evaluate(
     })
 }
 
-/// Writes the model file and the optional outputs of `cfg`, each atomically.
+/// Writes the model file and the optional outputs of `cfg` as one set: all or none.
 fn write_outputs(
     out: &Path,
     cfg: &ExportConfig,
@@ -197,25 +192,52 @@ fn write_outputs(
     parsed: &ModelRef<'_>,
     eval: &Evaluation,
 ) -> Result<()> {
-    crate::io::write_atomic(out, &built.bytes)?;
+    let mut files: Vec<(&Path, Vec<u8>)> = vec![(out, built.bytes.clone())];
     if let (Some(f), Some((_, features))) = (&cfg.features, &eval.prototypes) {
-        crate::io::write_atomic(f, &features.to_bytes())?;
+        files.push((f, features.to_bytes()));
     }
     if let (Some((path, count)), Some(data)) = (&cfg.test_vectors, &eval.data) {
         let f = c.schema().features();
-        crate::io::write_atomic(path, &test_vectors(&data.test, f, *count, parsed))?;
+        files.push((path, test_vectors(&data.test, f, *count, parsed)));
     }
     if let Some(r) = &cfg.rust {
         let (q, step) = (&built.protos.q, built.protos.step);
-        let src = rust_source(
-            q,
-            step,
-            c.classes(),
-            c.config.dim,
-            &c.sigma,
-            &c.schema().classes,
-        );
-        crate::io::write_atomic(r, src.as_bytes())?;
+        let names = &c.schema().classes;
+        let src = rust_source(q, step, c.classes(), c.config.dim, &c.sigma, names);
+        files.push((r, src.into_bytes()));
+    }
+    let set: Vec<(&Path, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+    crate::io::write_atomic_set(&set)
+}
+
+/// Refuses an export that could not write what it was asked: test vectors without the backbone,
+/// or two outputs named by one path (the later would silently replace the earlier).
+fn check_outputs(out: &Path, cfg: &ExportConfig) -> Result<()> {
+    if cfg.test_vectors.is_some() && !cfg.backbone {
+        return Err(Error::arg(
+            "--test-vectors",
+            "without --backbone",
+            "--backbone (the vectors are raw inputs)",
+        ));
+    }
+    let named = [
+        ("--out", Some(out)),
+        ("--features", cfg.features.as_deref()),
+        (
+            "--test-vectors",
+            cfg.test_vectors.as_ref().map(|(p, _)| p.as_path()),
+        ),
+        ("--rust", cfg.rust.as_deref()),
+    ];
+    let named: Vec<(&str, &Path)> = named.iter().filter_map(|&(f, p)| Some((f, p?))).collect();
+    for (i, (flag, path)) in named.iter().enumerate() {
+        if let Some((first, _)) = named[..i].iter().find(|(_, p)| p == path) {
+            return Err(Error::arg(
+                flag,
+                path.display(),
+                format!("a file other than {first}'s"),
+            ));
+        }
     }
     Ok(())
 }
@@ -478,4 +500,39 @@ fn argmax(scores: impl Iterator<Item = f64>) -> usize {
         }
     }
     best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_outputs_on_one_path_are_refused_before_anything_runs() {
+        let cfg = ExportConfig {
+            features: Some("m.dl2p".into()),
+            ..ExportConfig::int8()
+        };
+        let err = check_outputs(Path::new("m.dl2p"), &cfg)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--features") && err.contains("--out"), "{err}");
+        let cfg = ExportConfig {
+            features: Some("t.dl2f".into()),
+            rust: Some("m.rs".into()),
+            ..ExportConfig::int8()
+        };
+        assert!(check_outputs(Path::new("m.dl2p"), &cfg).is_ok());
+    }
+
+    #[test]
+    fn test_vectors_need_the_backbone() {
+        let cfg = ExportConfig {
+            test_vectors: Some(("v.bin".into(), 8)),
+            ..ExportConfig::int8()
+        };
+        let err = check_outputs(Path::new("m.dl2p"), &cfg)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--backbone"), "{err}");
+    }
 }
