@@ -22,6 +22,18 @@ pub struct Update {
     pub micros: f64,
     /// Whether the warm start was used.
     pub warm: bool,
+    /// The solve's work ([`dl2pa_core::assign::Stats`]; after a warm start that gave up, the
+    /// cold solve's): rows left free by the initial pass (column reduction, or the warm greedy
+    /// pass), shortest augmenting paths, and columns those paths scanned; 0 in metrics files
+    /// written before they were recorded.
+    #[serde(default)]
+    pub free_after_init: usize,
+    /// See `free_after_init`.
+    #[serde(default)]
+    pub augmentations: usize,
+    /// See `free_after_init`.
+    #[serde(default)]
+    pub scans: usize,
 }
 
 /// σ (class `c` is pulled towards prototype `σ(c)`) and what DL2PA needs to move it.
@@ -124,7 +136,7 @@ impl Assignment {
             .map_err(|e| Error::Numerical(format!("assignment: {e}")))?;
         let new = sol.assignment();
         let moved = new.iter().zip(&self.sigma).filter(|(a, b)| a != b).count();
-        let warm = sol.warm_started();
+        let (warm, stats) = (sol.warm_started(), sol.stats());
         self.sigma.copy_from_slice(new);
         let device = self.means.device();
         self.class_prototypes = rows(&self.prototypes, &self.sigma, self.dim, &device);
@@ -133,6 +145,9 @@ impl Assignment {
             moved,
             micros: start.elapsed().as_secs_f64() * 1e6,
             warm,
+            free_after_init: stats.free_after_init,
+            augmentations: stats.augmentations,
+            scans: stats.scans,
         })
     }
 }
@@ -140,7 +155,7 @@ impl Assignment {
 /// `out[c · M + j] = μ_c · p_j` for the K class means and M prototypes (`K × d`, `M × d`), with
 /// the core's fixed-order dot: each entry has the same bits whatever the thread count. Rows run
 /// in parallel — at K = 3 755 the K² dot products are a third of an update.
-fn similarities(means: &[f32], prototypes: &[f32], dim: usize, out: &mut Vec<f32>) {
+pub fn similarities(means: &[f32], prototypes: &[f32], dim: usize, out: &mut Vec<f32>) {
     use rayon::prelude::*;
     let m = prototypes.len() / dim;
     out.clear();
@@ -182,7 +197,19 @@ pub fn read_rows(t: Tensor<2>) -> Result<Vec<f32>> {
 
 #[cfg(test)]
 mod tests {
-    use super::similarities;
+    use super::{Update, similarities};
+
+    /// Finished runs are read back (experiments, `--resume`): a record from before the solver's
+    /// work was kept still reads, with zero work.
+    #[test]
+    fn an_update_without_solver_work_reads_as_zero_work() {
+        let old = r#"{"iteration": 40, "moved": 3, "micros": 812.5, "warm": true}"#;
+        let u: Update = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            (u.moved, u.scans, u.augmentations, u.free_after_init),
+            (3, 0, 0, 0)
+        );
+    }
 
     /// The solver must see the same matrix on one thread or many: every entry is the core's dot.
     #[test]

@@ -75,6 +75,9 @@ mod tests {
             moved,
             micros: 0.0,
             warm: true,
+            free_after_init: 0,
+            augmentations: 0,
+            scans: 0,
         }
     }
 
