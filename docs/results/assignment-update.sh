@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# README's "One assignment update at K = 3 755": the criterion bench host/benches/assignment_update.rs
+# (similarities, cold and warm solves late and early in training, the trainer's
+# Assignment::resolve), medians with criterion's 95 % interval. Run it on an otherwise idle machine. Writes docs/results/assignment-update.md.
+# About 3 min on 2 cores.
+# Usage: bash docs/results/assignment-update.sh
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+CRIT="$CARGO_TARGET_DIR/criterion"
+rm -rf "$CRIT"/assignment*
+cargo bench -q -p dl2pa --bench assignment_update > /dev/null 2>&1
+THREADS=$(nproc)
+python3 - "$CRIT" "$STAMP" "$THREADS" > docs/results/assignment-update.md <<'PY'
+import glob, json, sys
+crit, stamp, threads = sys.argv[1:4]
+print(f"Made by `bash docs/results/assignment-update.sh` — {stamp}, {threads} threads.")
+print()
+print("`cargo bench -p dl2pa --bench assignment_update`: K = M = 3 755, d = 8, synthetic seeded")
+print("inputs (the bench's doc says which); late: the warm start succeeds, early: it gives up and")
+print("solves cold; median ms per call, criterion's 95 % interval:")
+print()
+print("| step | median ms | 95 % interval |")
+print("|---|---|---|")
+order = ["similarities",
+         "solve, cold (late)", "solve, warm after one batch (late)",
+         "solve, cold (early)", "solve, warm after one batch (early)",
+         "Assignment::resolve (late)"]
+found = {}
+for path in glob.glob(f"{crit}/*/*/new/benchmark.json"):
+    b = json.load(open(path))
+    if b["group_id"].startswith("assignment update"):
+        e = json.load(open(path.replace("benchmark.json", "estimates.json")))["median"]
+        found[b["function_id"]] = e
+for name in order:
+    e = found[name]
+    lo, hi = (e["confidence_interval"][k] / 1e6 for k in ("lower_bound", "upper_bound"))
+    print(f"| {name} | {e['point_estimate'] / 1e6:.1f} | {lo:.1f} – {hi:.1f} |")
+PY
+cat docs/results/assignment-update.md
