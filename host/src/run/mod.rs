@@ -67,7 +67,7 @@ impl RunDir {
     }
 
     /// Takes the run's lock (`RUN/.lock`) for one trainer, and removes what a killed writer may
-    /// have left (`.NAME.tmpPID` files of unfinished atomic writes). The lock is released when
+    /// have left (`.NAME.tmpPID.N` files of unfinished atomic writes). The lock is released when
     /// the returned guard is dropped or the process ends, however it ends.
     ///
     /// # Errors
@@ -112,7 +112,7 @@ impl RunDir {
         Ok(RunLock { _file: file })
     }
 
-    /// Removes `.NAME.tmpPID` files in the run and its `ckpt/` (only under the lock).
+    /// Removes `.NAME.tmpPID.N` files in the run and its `ckpt/` (only under the lock).
     fn remove_unfinished_writes(&self) -> Result<()> {
         for dir in [self.dir.clone(), self.file("ckpt")] {
             let Ok(entries) = std::fs::read_dir(&dir) else {
