@@ -192,21 +192,22 @@ fn write_outputs(
     parsed: &ModelRef<'_>,
     eval: &Evaluation,
 ) -> Result<()> {
-    let mut files: Vec<(&Path, Vec<u8>)> = vec![(out, built.bytes.clone())];
+    let mut extra: Vec<(&Path, Vec<u8>)> = Vec::new();
     if let (Some(f), Some((_, features))) = (&cfg.features, &eval.prototypes) {
-        files.push((f, features.to_bytes()));
+        extra.push((f, features.to_bytes()));
     }
     if let (Some((path, count)), Some(data)) = (&cfg.test_vectors, &eval.data) {
         let f = c.schema().features();
-        files.push((path, test_vectors(&data.test, f, *count, parsed)));
+        extra.push((path, test_vectors(&data.test, f, *count, parsed)));
     }
     if let Some(r) = &cfg.rust {
         let (q, step) = (&built.protos.q, built.protos.step);
         let names = &c.schema().classes;
         let src = rust_source(q, step, c.classes(), c.config.dim, &c.sigma, names);
-        files.push((r, src.into_bytes()));
+        extra.push((r, src.into_bytes()));
     }
-    let set: Vec<(&Path, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+    let mut set: Vec<(&Path, &[u8])> = vec![(out, &built.bytes)];
+    set.extend(extra.iter().map(|(p, b)| (*p, b.as_slice())));
     crate::io::write_atomic_set(&set)
 }
 
