@@ -16,8 +16,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// (flushed to disk), and only when all are written are they renamed into place. An error while
 /// writing any of them (a full disk, a missing directory) leaves every target as it was.
 ///
-/// The renames are the only step that could still fail part-way; within one directory a rename
-/// needs nothing that creating the temporary did not, so in practice the set lands whole.
+/// The renames are the only step that could still fail part-way; each stays within its target's
+/// directory, where it needs nothing that creating the temporary did not, so in practice the set
+/// lands whole.
 pub fn write_atomic_set(files: &[(&Path, &[u8])]) -> Result<()> {
     let mut staged: Vec<(PathBuf, &Path)> = Vec::with_capacity(files.len());
     for (i, &(path, bytes)) in files.iter().enumerate() {
