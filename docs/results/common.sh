@@ -11,3 +11,12 @@ VERSION="$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2)"
 COMMIT="$(git rev-parse --short HEAD)"
 CPU="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 STAMP="dl2pa $VERSION, commit $COMMIT, $(date -u +%Y-%m-%d) (UTC), $CPU"
+
+# train_run RUN ARGS...: `dl2pa --device cpu train ARGS... -o RUN`, unless RUN has finished (then
+# its results are read back) or was interrupted (then it resumes from its checkpoint).
+train_run() {
+  local run="$1"; shift
+  if [ -f "$run/metrics.json" ] && grep -q '"final": {' "$run/metrics.json"; then return; fi
+  if [ -f "$run/state.json" ]; then "$BIN" --device cpu train --resume "$run" > /dev/null
+  else "$BIN" --device cpu train "$@" -o "$run" > /dev/null; fi
+}

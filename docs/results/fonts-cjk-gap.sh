@@ -17,17 +17,11 @@ CNN=experiments/fonts/cjk-cnn/d8/runs
 OUT=experiments/fonts-cjk-gap
 TUNED=(--head-bn false --ema-momentum 0.5)
 mkdir -p "$OUT"
-train() { # RUN FLAGS...
-  local run="$1"; shift
-  if [ -f "$run/metrics.json" ] && grep -q '"final": {' "$run/metrics.json"; then return; fi
-  if [ -f "$run/state.json" ]; then "$BIN" --device cpu train --resume "$run" > /dev/null
-  else "$BIN" --device cpu train "$@" -o "$run" > /dev/null; fi
-}
 for seed in 0 1 2; do
-  train "$OUT/mlp-s$seed" --data "fonts:$FONTS,chars=cjk" --dim 8 --seed "$seed" \
+  train_run "$OUT/mlp-s$seed" --data "fonts:$FONTS,chars=cjk" --dim 8 --seed "$seed" \
     --prototypes "$MLP/protos-annealed.npy" --assign-backoff true "${TUNED[@]}"
 done
-train "$OUT/cnn-s0" --config "$CNN/dl2pa-d8-s0/config.toml" "${TUNED[@]}"
+train_run "$OUT/cnn-s0" --config "$CNN/dl2pa-d8-s0/config.toml" "${TUNED[@]}"
 python3 - "$MLP" "$CNN" "$OUT" "$STAMP" > docs/results/fonts-cjk-gap.md <<'PY'
 import json, sys
 mlp, cnn, out, stamp = sys.argv[1:5]

@@ -23,9 +23,7 @@ for m in annealed gaussian; do
 done
 train() { # NAME FLAGS...
   local run="$OUT/$1"; shift
-  if [ -f "$run/metrics.json" ] && grep -q '"final": {' "$run/metrics.json"; then return; fi
-  if [ -f "$run/state.json" ]; then "$BIN" --device cpu train --resume "$run" > /dev/null
-  else "$BIN" --device cpu train --data "$DATA" --dim "$DIM" "$@" -o "$run" > /dev/null; fi
+  train_run "$run" --data "$DATA" --dim "$DIM" "$@"
 }
 # Seeds 0-2 (seed 0's runs keep their first names); every seed uses the same prototypes, as
 # the cache would give a seed that shares them.

@@ -30,10 +30,8 @@ for v in "${VARIANTS[@]}"; do
   name="${v%%|*}"; flags="${v#*|}"
   for seed in 0 1 2; do
     run="$OUT/$(echo "$name" | tr -c 'a-z0-9.\n' '-')-d$D-s$seed"
-    if [ -f "$run/metrics.json" ] && grep -q '"final": {' "$run/metrics.json"; then continue; fi
-    if [ -f "$run/state.json" ]; then "$BIN" --device cpu train --resume "$run" > /dev/null
     # shellcheck disable=SC2086
-    else "$BIN" --device cpu train --data "fonts:$FONTS,chars=alnum" --dim "$D" --seed "$seed" $flags -o "$run" > /dev/null; fi
+    train_run "$run" --data "fonts:$FONTS,chars=alnum" --dim "$D" --seed "$seed" $flags
   done
 done
 python3 - "$OUT" "$D" "$STAMP" "${VARIANTS[@]}" > docs/results/fonts-gap.md <<'PY'

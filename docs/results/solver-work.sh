@@ -10,13 +10,10 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 FONTS="${FONTS:-/usr/share/fonts}"
 RUN=experiments/solver-work/cjk-d8-e4
-CMD=(--device cpu train --data "fonts:$FONTS,chars=cjk" --dim 8 --epochs 4 --seed 0
-  --prototypes experiments/fonts-cjk/protos-annealed.npy -o "$RUN")
-if ! { [ -f "$RUN/metrics.json" ] && grep -q '"final": {' "$RUN/metrics.json"; }; then
-  if [ -f "$RUN/state.json" ]; then "$BIN" --device cpu train --resume "$RUN" > /dev/null
-  else "$BIN" "${CMD[@]}" > /dev/null; fi
-fi
-python3 - "$RUN" "$STAMP" "dl2pa ${CMD[*]}" > docs/results/solver-work.md <<'PY'
+ARGS=(--data "fonts:$FONTS,chars=cjk" --dim 8 --epochs 4 --seed 0
+  --prototypes experiments/fonts-cjk/protos-annealed.npy)
+train_run "$RUN" "${ARGS[@]}"
+python3 - "$RUN" "$STAMP" "dl2pa --device cpu train ${ARGS[*]} -o $RUN" > docs/results/solver-work.md <<'PY'
 import json, sys
 run, stamp, cmd = sys.argv[1:4]
 m = json.load(open(f"{run}/metrics.json"))
