@@ -22,16 +22,15 @@ pub struct Update {
     pub micros: f64,
     /// Whether the warm start was used.
     pub warm: bool,
-    /// The solve's work ([`dl2pa_core::assign::Stats`]; after a warm start that gave up, the
-    /// cold solve's): rows left free by the initial pass (column reduction, or the warm greedy
-    /// pass), shortest augmenting paths, and columns those paths scanned; 0 in metrics files
-    /// written before they were recorded.
+    // The solve's work, as `dl2pa_core::assign::Stats` counts it (after a warm start that gave
+    // up, the cold solve's); 0 in metrics files written before it was recorded.
+    /// Rows left free by the initial pass (column reduction, or the warm start's greedy pass).
     #[serde(default)]
     pub free_after_init: usize,
-    /// See `free_after_init`.
+    /// Shortest augmenting paths run.
     #[serde(default)]
     pub augmentations: usize,
-    /// See `free_after_init`.
+    /// Columns scanned by those paths: the solve's cost, the same on any machine.
     #[serde(default)]
     pub scans: usize,
 }
