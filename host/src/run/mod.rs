@@ -299,15 +299,15 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
 
 /// Reads a file that carries its own checksum, and checks it.
 fn read_checked<T: DeserializeOwned + SelfChecked>(path: &Path) -> Result<T> {
-    let value: T = read_json(path)?;
-    if value.intact() {
-        Ok(value)
-    } else {
-        Err(Error::format(
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let value = serde_json::from_slice(&bytes).map_err(|e| Error::format(path, e.to_string()))?;
+    if seal::verify(&bytes) == Some(false) {
+        return Err(Error::format(
             path,
             "checksum does not match the contents: the file was changed or corrupted (train the run again, or restore the file)",
-        ))
+        ));
     }
+    Ok(value)
 }
 
 /// Writes `value` as pretty JSON, atomically.
