@@ -108,7 +108,6 @@ impl Bench {
 }
 
 fn main() -> Result<(), Error> {
-    dl2pa::allocator::keep_freed_pages();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let kind = args.first().map(String::as_str).unwrap_or("mlp");
     let flag = |name: &str| {

@@ -4,7 +4,6 @@
 //! chosen once in [`device::select`] and passed down; nothing below names a concrete backend.
 #![deny(missing_docs)]
 
-pub mod allocator;
 pub mod cache;
 pub mod cli;
 /// The datasets and their readers: the [`dl2pa_data`] crate, which needs no burn.

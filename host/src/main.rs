@@ -5,13 +5,11 @@ use clap::Parser;
 /// burn's CPU backend allocates and frees every intermediate tensor of every step; glibc's
 /// allocator hands those pages back to the kernel and faults them in again (a third of a CNN
 /// step was page zeroing). mimalloc keeps them: +55 % MLP, +8 % CNN training throughput here
-/// (README, "CPU throughput"), and [`dl2pa::allocator::keep_freed_pages`] stops it handing them
-/// back after a delay either.
+/// (README, "CPU throughput").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    dl2pa::allocator::keep_freed_pages();
     let cli = dl2pa::cli::Cli::parse();
     let result = dl2pa::cli::run(cli);
     dl2pa::device::release();
