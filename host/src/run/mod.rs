@@ -300,14 +300,19 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
 /// Reads a file that carries its own checksum, and checks it.
 fn read_checked<T: DeserializeOwned + SelfChecked>(path: &Path) -> Result<T> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let value = serde_json::from_slice(&bytes).map_err(|e| Error::format(path, e.to_string()))?;
-    if seal::verify(&bytes) == Some(false) {
-        return Err(Error::format(
-            path,
-            "checksum does not match the contents: the file was changed or corrupted (train the run again, or restore the file)",
-        ));
-    }
-    Ok(value)
+    let value: T =
+        serde_json::from_slice(&bytes).map_err(|e| Error::format(path, e.to_string()))?;
+    let problem = match seal::verify(&bytes) {
+        Some(false) => "checksum does not match the contents",
+        None if value.must_be_sealed() => "no checksum (crc32), which this file always carries",
+        _ => return Ok(value),
+    };
+    Err(Error::format(
+        path,
+        format!(
+            "{problem}: the file was changed or corrupted (train the run again, or restore the file)"
+        ),
+    ))
 }
 
 /// Writes `value` as pretty JSON, atomically.

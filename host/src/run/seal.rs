@@ -16,6 +16,10 @@ pub trait SelfChecked: Serialize + Clone {
     /// The checksum field.
     fn checksum(&mut self) -> &mut Option<u32>;
 
+    /// Whether a file with these contents must carry a checksum: one written since the type
+    /// was sealed (a file without, from before, is taken as it is).
+    fn must_be_sealed(&self) -> bool;
+
     /// The value with its checksum set, ready to write.
     fn sealed(mut self) -> Self {
         *self.checksum() = None;
@@ -86,6 +90,10 @@ mod tests {
     impl SelfChecked for Old {
         fn checksum(&mut self) -> &mut Option<u32> {
             &mut self.crc32
+        }
+
+        fn must_be_sealed(&self) -> bool {
+            true
         }
     }
 

@@ -66,6 +66,12 @@ impl SelfChecked for State {
     fn checksum(&mut self) -> &mut Option<u32> {
         &mut self.crc32
     }
+
+    /// `checkpoint` and `crc32` came in together (run format 2): one without the other is a
+    /// damaged file, e.g. one whose `crc32` key lost a bit.
+    fn must_be_sealed(&self) -> bool {
+        self.checkpoint.is_some()
+    }
 }
 
 /// CRC-32 (ISO-HDLC) of the files that make up the model at a checkpoint.
