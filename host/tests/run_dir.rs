@@ -169,3 +169,48 @@ fn experiments_read_finished_runs_back_typed() {
         "a finished run is read back, not trained again"
     );
 }
+
+/// A run checkpointed by an older build, whose `state.json` lacks fields added since (here the
+/// solver-work counts of each assignment update, in no particular key order), resumes under
+/// this one to the result of an uninterrupted run.
+#[test]
+fn a_run_checkpointed_by_an_older_build_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--epochs", "4", "--widths", "16", "--assign-every", "7"];
+    let whole = dir.path().join("whole");
+    ok(&[&["train", "-o", whole.to_str().unwrap()], &args[..]].concat());
+    let run = dir.path().join("run");
+    let r = run.to_str().unwrap();
+    ok(&[&["train", "-o", r, "--stop-after", "2"], &args[..]].concat());
+
+    let path = run.join("state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let fields = state.as_object_mut().unwrap();
+    fields.remove("crc32");
+    let mut removed = 0;
+    for epoch in fields["history"].as_array_mut().unwrap() {
+        for update in epoch["updates"].as_array_mut().unwrap() {
+            let update = update.as_object_mut().unwrap();
+            for added in ["free_after_init", "augmentations", "scans"] {
+                removed += usize::from(update.remove(added).is_some());
+            }
+        }
+    }
+    assert!(removed > 0, "the state has no assignment updates to age");
+    // Sealed as the writer seals: CRC-32 of the compact JSON, then `crc32` as the last member.
+    let crc = dl2pa_core::format::crc32(&serde_json::to_vec(&state).unwrap());
+    let pretty = String::from_utf8(serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+    let sealed = format!(
+        "{},\n  \"crc32\": {crc}\n}}",
+        pretty.trim_end_matches('}').trim_end()
+    );
+    std::fs::write(&path, sealed).unwrap();
+
+    ok(&["train", "--resume", r]);
+    let result = |run: &std::path::Path| {
+        let m = metrics(run);
+        (m["final"]["sigma"].clone(), m["final"]["test_top1"].clone())
+    };
+    assert_eq!(result(&run), result(&whole));
+}
