@@ -1,16 +1,18 @@
 # Sourced by the docs/results scripts: makes the repository root the working directory and sets
 # BIN, the dl2pa build that makes the tables (a release build of this tree unless BIN names one),
-# and STAMP, what every results file starts with: version, commit, date and CPU.
+# and STAMP, what every results file starts with: BIN's version and commit, the date and CPU.
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dl2pa-target}"
 if [ -z "${BIN:-}" ]; then
   cargo build --release -p dl2pa >/dev/null 2>&1
   BIN="$CARGO_TARGET_DIR/release/dl2pa"
 fi
-VERSION="$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2)"
-COMMIT="$(git rev-parse --short HEAD)"
+# The build names its own version and commit (host/build.rs), so a table made by an older BIN
+# names the code that made it, not the checkout the script ran in.
+BUILD="$("$BIN" --version)"
+case "$BUILD" in *"(commit "*) ;; *) BUILD="$BUILD (a build that does not name its commit)" ;; esac
 CPU="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-STAMP="dl2pa $VERSION, commit $COMMIT, $(date -u +%Y-%m-%d) (UTC), $CPU"
+STAMP="$BUILD, $(date -u +%Y-%m-%d) (UTC), $CPU"
 
 # train_run RUN ARGS...: `dl2pa --device cpu train ARGS... -o RUN`, unless RUN has finished (then
 # its results are read back) or was interrupted (then it resumes from its checkpoint).

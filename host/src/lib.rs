@@ -21,3 +21,13 @@ pub mod run;
 pub mod train;
 
 pub use error::{Error, Result};
+
+/// `VERSION (commit HASH)`: the crate version and the commit this build comes from (see
+/// `build.rs`; `unknown` outside a git checkout). `dl2pa --version`, `metrics.json` and the
+/// line every results table starts with name it.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DL2PA_COMMIT"),
+    ")"
+);

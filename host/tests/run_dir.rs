@@ -55,6 +55,21 @@ fn the_run_files_count_the_training_set_and_name_their_writer() {
     assert_eq!(m["dataset"]["train_examples"].as_u64(), Some(1438));
     assert_eq!(m["dataset"]["test_examples"].as_u64(), Some(359));
     assert_eq!(m["dl2pa_version"], env!("CARGO_PKG_VERSION"));
+    // The commit of the build, which `--version` names too.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=7", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or("unknown".to_string(), |o| {
+            String::from_utf8_lossy(&o.stdout).trim().to_string()
+        });
+    assert_eq!(m["dl2pa_commit"], head.as_str());
+    assert_eq!(
+        ok(&["--version"]).trim(),
+        format!("dl2pa {} (commit {head})", env!("CARGO_PKG_VERSION"))
+    );
     let info: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run.join("dataset.json")).unwrap()).unwrap();
     assert_eq!(info["run_format"].as_u64(), Some(2));

@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 
 /// DL2PA: hyperspherical classification with dynamic label-to-prototype assignment.
 #[derive(Debug, Parser)]
-#[command(name = "dl2pa", version, about, long_about = None)]
+#[command(name = "dl2pa", version = crate::VERSION, about, long_about = None)]
 pub struct Cli {
     /// Compute device.
     #[arg(long, global = true, value_enum, default_value_t = DeviceChoice::Auto)]

@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// `Made by \`COMMAND\` — dl2pa VERSION, YYYY-MM-DD (UTC), CPU, N threads.`
+/// `Made by \`COMMAND\` — dl2pa VERSION (commit HASH), YYYY-MM-DD (UTC), CPU, N threads.`
 pub fn line() -> String {
     let args: Vec<String> = std::env::args().collect();
     let command = match args.split_first() {
@@ -13,7 +13,7 @@ pub fn line() -> String {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     format!(
         "Made by `{command}` — dl2pa {}, {} (UTC), {}, {threads} threads.\n\n",
-        env!("CARGO_PKG_VERSION"),
+        crate::VERSION,
         today(),
         cpu()
     )

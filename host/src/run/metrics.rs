@@ -13,6 +13,10 @@ pub struct Metrics {
     /// Version of dl2pa that wrote it (absent before run format 2).
     #[serde(default)]
     pub dl2pa_version: String,
+    /// Commit of the build that wrote it (`build.rs`; `unknown` outside a git checkout; empty
+    /// before dl2pa 0.2.0 recorded it).
+    #[serde(default)]
+    pub dl2pa_commit: String,
     /// The settings.
     pub config: TrainConfig,
     /// The data.

@@ -274,6 +274,7 @@ impl Trainer {
     fn metrics(&self, setup: &Setup, summary: Option<Summary>) -> Metrics {
         Metrics {
             dl2pa_version: env!("CARGO_PKG_VERSION").to_string(),
+            dl2pa_commit: env!("DL2PA_COMMIT").to_string(),
             config: self.cfg.clone(),
             dataset: setup.counts(),
             prototypes: self.quality,
