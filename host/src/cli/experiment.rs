@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::device::{self, DeviceChoice};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::experiment::{Experiment, ExperimentConfig};
 use crate::train::config::TrainConfig;
 
@@ -37,9 +37,21 @@ pub struct ExperimentArgs {
     /// Largest K of the solver sweep
     #[arg(long, default_value_t = 10_000)]
     pub max_k: usize,
+    /// Training runs at once, each on an equal share of the CPU threads (`--device cpu`); the
+    /// results are the same bits as one after another, only sooner
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
 }
 
 pub(super) fn run(device: DeviceChoice, a: &ExperimentArgs) -> Result<()> {
+    if a.jobs > 1 && device != DeviceChoice::Cpu {
+        // Trainings sharing one GPU are untested, and `auto` may pick one.
+        return Err(Error::arg(
+            "--jobs",
+            a.jobs,
+            "1 unless --device cpu (several trainings at once share the CPU's threads)",
+        ));
+    }
     let (dev, dev_name) = device::select(device)?;
     let base = a
         .config
@@ -74,6 +86,7 @@ pub(super) fn run(device: DeviceChoice, a: &ExperimentArgs) -> Result<()> {
         base,
         anchors: a.anchors.clone(),
         max_k: a.max_k,
+        jobs: usize::from(a.jobs),
     };
     crate::experiment::run(&cfg, &dev, &mut |l| eprintln!("{l}"))?;
     println!("results in {}", out.display());

@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 use burn::prelude::Device;
 use serde::Serialize;
 
+use super::jobs::{self, Job};
 use super::plots::{self, Series};
-use super::{ExperimentConfig, Trained, mean_spread, run_one, write, write_table};
+use super::{ExperimentConfig, Trained, mean_spread, write, write_table};
 use crate::data::{self, DataSpec};
 use crate::error::{Error, Result};
 use crate::inference::Classifier;
@@ -38,17 +39,21 @@ pub(super) fn run(
     let ds: Vec<usize> = cfg.dims.clone().unwrap_or_else(|| vec![2, 3, 5, 10, 32]);
     let spec: DataSpec = data.parse()?;
     let k = data::load(&spec, &cfg.base.load_options())?.classes();
-    let mut grid = Grid::new();
+    let mut list = Vec::new();
     for &d in &ds {
-        for &m in methods {
-            if m == Method::Etf && d + 1 < k {
+        for &method in methods {
+            if method == Method::Etf && d + 1 < k {
                 continue;
             }
-            for seed in 0..cfg.seeds {
-                let t = run_one(cfg, &data, d, m, seed, device, log)?;
-                grid.entry((m, d)).or_default().push(t);
-            }
+            list.extend((0..cfg.seeds).map(|seed| Job { d, method, seed }));
         }
+    }
+    let mut grid = Grid::new();
+    for (j, t) in list
+        .iter()
+        .zip(jobs::run_all(cfg, &data, &list, device, log)?)
+    {
+        grid.entry((j.method, j.d)).or_default().push(t);
     }
     let mut md = accuracy_table(&grid, methods, &ds, &data, k, cfg.seeds);
     if methods.contains(&Method::Fixed) {

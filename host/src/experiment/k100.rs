@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use burn::prelude::Device;
 
-use super::{ExperimentConfig, Trained, mean_spread, run_one, write_table};
+use super::jobs::{self, Job};
+use super::{ExperimentConfig, Trained, mean_spread, write_table};
 use crate::error::{Error, Result};
 use crate::train::assignment::class_rows;
 use crate::train::config::Method;
@@ -25,15 +26,23 @@ pub(super) fn run(
         "**Synthetic data** (`{data}`: classes drawn around 20 group centres, so classes of a group are related, like CIFAR-100's superclasses). Test top-1 (%), mean ± half-range over {} seed(s); *group cos* = mean cosine between the prototypes of two classes of the same group, minus the mean over all pairs (0 for an assignment blind to the groups).\n\n| d | dl2pa top-1 | fixed top-1 | dl2pa − fixed | dl2pa group cos | fixed group cos |\n|---|---|---|---|---|---|\n",
         cfg.seeds
     );
+    let methods = [Method::Dl2pa, Method::Fixed];
+    let list: Vec<Job> = ds
+        .iter()
+        .flat_map(|&d| methods.map(|method| (d, method)))
+        .flat_map(|(d, method)| (0..cfg.seeds).map(move |seed| Job { d, method, seed }))
+        .collect();
+    let mut trained = list
+        .iter()
+        .zip(jobs::run_all(cfg, &data, &list, device, log)?);
     for &d in &ds {
         let mut acc: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
         let mut grp: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
-        for m in [Method::Dl2pa, Method::Fixed] {
-            for seed in 0..cfg.seeds {
-                let t = run_one(cfg, &data, d, m, seed, device, log)?;
-                acc.entry(m).or_default().push(t.top1());
-                grp.entry(m).or_default().push(group_locality(&t, d)?);
-            }
+        for (j, t) in trained.by_ref().take(methods.len() * cfg.seeds as usize) {
+            acc.entry(j.method).or_default().push(t.top1());
+            grp.entry(j.method)
+                .or_default()
+                .push(group_locality(&t, d)?);
         }
         let f = |v: &[f64]| {
             let (m, s) = mean_spread(v);

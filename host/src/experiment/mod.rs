@@ -5,6 +5,7 @@
 //! continues where it stopped.
 
 mod dims;
+mod jobs;
 mod k100;
 pub mod plots;
 mod protos;
@@ -70,6 +71,8 @@ pub struct ExperimentConfig {
     pub anchors: Option<PathBuf>,
     /// Largest K of the solver sweep.
     pub max_k: usize,
+    /// Training runs at once (CPU), each on an equal share of the threads; 1: one after another.
+    pub jobs: usize,
 }
 
 /// Runs `cfg.experiment`; `log` gets one line per step.
