@@ -32,17 +32,13 @@ pub(super) fn run(
         .flat_map(|&d| methods.map(|method| (d, method)))
         .flat_map(|(d, method)| (0..cfg.seeds).map(move |seed| Job { d, method, seed }))
         .collect();
-    let mut trained = list
-        .iter()
-        .zip(jobs::run_all(cfg, &data, &list, device, log)?);
+    let trained = jobs::run_all(cfg, &data, &list, device, log)?;
     for &d in &ds {
         let mut acc: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
         let mut grp: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
-        for (j, t) in trained.by_ref().take(methods.len() * cfg.seeds as usize) {
+        for (j, t) in list.iter().zip(&trained).filter(|(j, _)| j.d == d) {
             acc.entry(j.method).or_default().push(t.top1());
-            grp.entry(j.method)
-                .or_default()
-                .push(group_locality(&t, d)?);
+            grp.entry(j.method).or_default().push(group_locality(t, d)?);
         }
         let f = |v: &[f64]| {
             let (m, s) = mean_spread(v);
