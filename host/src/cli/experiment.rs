@@ -37,8 +37,8 @@ pub struct ExperimentArgs {
     /// Largest K of the solver sweep
     #[arg(long, default_value_t = 10_000)]
     pub max_k: usize,
-    /// Training runs at once, each on an equal share of the CPU threads (`--device cpu`); the
-    /// results are the same bits as one after another, only sooner
+    /// Training runs at once (dims, assign, k100; protos and solver train nothing), each on an
+    /// equal share of the CPU threads (`--device cpu`); the same bits as one after another
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
 }
