@@ -22,3 +22,12 @@ train_run() {
   if [ -f "$run/state.json" ]; then "$BIN" --device cpu train --resume "$run" > /dev/null
   else "$BIN" --device cpu train "$@" -o "$run" > /dev/null; fi
 }
+
+# in_pool CMD ARGS...: runs CMD in the background once fewer than JOBS (default 1) of the pool's
+# commands run; with JOBS > 1 each gets one rayon thread (the same bits: "Determinism" in README).
+# pool_wait: waits for all of them. A failed command fails the script (set -e) at either call.
+in_pool() {
+  while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-1}" ]; do wait -n; done
+  if [ "${JOBS:-1}" -gt 1 ]; then (export RAYON_NUM_THREADS=1; "$@") & else "$@"; fi
+}
+pool_wait() { while [ -n "$(jobs -p)" ]; do wait -n; done; }

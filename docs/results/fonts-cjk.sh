@@ -4,8 +4,10 @@
 # Gaussian procedure), then dl2pa (re-solving every 20 iterations, and with --assign-backoff),
 # fixed and psc on the same prototypes, seeds 0-2, with the solver's time per update and its
 # share of the training time. Writes docs/results/fonts-cjk.md (d = 8) or fonts-cjk-dDIM.md.
-# Resumable. About 90 min on 2 cores per d (the annealed estimate alone ~20 min).
-# Usage: [DIM=4] bash docs/results/fonts-cjk.sh   (BIN=path uses that dl2pa build)
+# Resumable. About 90 min on 2 cores per d (the annealed estimate alone ~20 min); JOBS=2 runs
+# two commands at a time, one thread each (the same bits; the solver is single-threaded, so the
+# second core is otherwise idle through most of a dl2pa epoch).
+# Usage: [DIM=4] [JOBS=2] bash docs/results/fonts-cjk.sh   (BIN=path uses that dl2pa build)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 FONTS="${FONTS:-/usr/share/fonts}"
@@ -17,28 +19,37 @@ MD="docs/results/fonts-cjk$SFX.md"
 DATA="fonts:$FONTS,chars=cjk"
 K=$("$BIN" data --data "$DATA" | sed -n 's/^ *\([0-9]*\) classes.*/\1/p')
 mkdir -p "$OUT"
-for m in annealed gaussian; do
-  [ -f "$OUT/protos-$m.json" ] || "$BIN" --device cpu prototypes -k "$K" -d "$DIM" --method "$m" \
-    -o "$OUT/protos-$m.npy" --json > "$OUT/protos-$m.json"
-done
+protos() { # METHOD: estimates and times the prototypes (written through a temporary name)
+  [ -f "$OUT/protos-$1.json" ] && return
+  "$BIN" --device cpu prototypes -k "$K" -d "$DIM" --method "$1" -o "$OUT/protos-$1.npy" --json \
+    > "$OUT/protos-$1.json.tmp"
+  mv "$OUT/protos-$1.json.tmp" "$OUT/protos-$1.json"
+}
 train() { # NAME FLAGS...
   local run="$OUT/$1"; shift
   train_run "$run" --data "$DATA" --dim "$DIM" "$@"
 }
+sfx() { [ "$1" = 0 ] || echo "-s$1"; }
 # Seeds 0-2 (seed 0's runs keep their first names); every seed uses the same prototypes, as
-# the cache would give a seed that shares them.
+# the cache would give a seed that shares them. psc needs no prototypes, so it runs beside
+# the estimates.
+in_pool protos annealed
+in_pool protos gaussian
+for seed in 0 1 2; do in_pool train "psc$(sfx $seed)" --method psc --seed "$seed"; done
+pool_wait
 for seed in 0 1 2; do
-  sfx=""; [ "$seed" = 0 ] || sfx="-s$seed"
-  train "dl2pa$sfx" --prototypes "$OUT/protos-annealed.npy" --seed "$seed"
-  train "dl2pa-backoff$sfx" --prototypes "$OUT/protos-annealed.npy" --assign-backoff true --seed "$seed"
-  train "fixed$sfx" --method fixed --prototypes "$OUT/protos-annealed.npy" --seed "$seed"
-  train "psc$sfx" --method psc --seed "$seed"
+  in_pool train "dl2pa$(sfx $seed)" --prototypes "$OUT/protos-annealed.npy" --seed "$seed"
+  in_pool train "dl2pa-backoff$(sfx $seed)" --prototypes "$OUT/protos-annealed.npy" \
+    --assign-backoff true --seed "$seed"
+  in_pool train "fixed$(sfx $seed)" --method fixed --prototypes "$OUT/protos-annealed.npy" --seed "$seed"
 done
-python3 - "$OUT" "$K" "$STAMP" "$DIM" > "$MD" <<'PY'
+pool_wait
+python3 - "$OUT" "$K" "$STAMP" "$DIM" "${JOBS:-1}" > "$MD" <<'PY'
 import json, sys
-out, k, stamp, d = sys.argv[1:5]
+out, k, stamp, d, jobs = sys.argv[1:6]
+jobs = "" if jobs == "1" else f"JOBS={jobs} "
 prefix = "" if d == "8" else f"DIM={d} "
-print(f"Made by `{prefix}bash docs/results/fonts-cjk.sh` — {stamp}.")
+print(f"Made by `{prefix}{jobs}bash docs/results/fonts-cjk.sh` — {stamp}.")
 print()
 print(f"Prototypes, K = {k}, d = {d} (`dl2pa prototypes -k {k} -d {d} --method M`):")
 print()
@@ -49,7 +60,8 @@ for m in ["annealed", "gaussian"]:
     q = p["quality"]
     print(f"| {m} | {p['steps']} | {p['seconds']:.0f} | {q['max_cos']:.4f} | {q['mean_max_cos']:.4f} |")
 print()
-print(f"Training, `--data fonts:…,chars=cjk --dim {d}`, MLP, the trainer's defaults (30 epochs), seeds 0–2:")
+print(f"Training, `--data fonts:…,chars=cjk --dim {d}`, MLP, the trainer's defaults (30 epochs), seeds 0–2"
+      + (", two runs at a time on one thread each (seconds measured beside another run):" if jobs else ":"))
 print()
 print("| run | top-1 (seeds 0, 1, 2) | mean | top-5 (mean) | labels moved (total / after epoch 2) | solves | mean solve (warm) | solver s / training s |")
 print("|---|---|---|---|---|---|---|---|")
