@@ -100,3 +100,20 @@ fn more_than_one_job_needs_the_cpu() {
         "{err}"
     );
 }
+
+#[test]
+fn jobs_are_refused_where_nothing_trains() {
+    for name in ["protos", "solver"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dl2pa"))
+            .args(["--device", "cpu", "experiment", name, "--jobs", "2"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.trim_end()
+                .ends_with("--jobs = 2: expected 1 for protos and solver, which train nothing"),
+            "{name}: {err}"
+        );
+    }
+}

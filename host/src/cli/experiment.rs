@@ -37,13 +37,22 @@ pub struct ExperimentArgs {
     /// Largest K of the solver sweep
     #[arg(long, default_value_t = 10_000)]
     pub max_k: usize,
-    /// Training runs at once (dims, assign, k100; protos and solver train nothing), each on an
-    /// equal share of the CPU threads (`--device cpu`); the same bits as one after another
+    /// Training runs at once (dims, assign, k100; protos and solver train nothing and take only
+    /// 1), each on an equal share of the CPU threads (`--device cpu`); the same bits as one
+    /// after another
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
 }
 
 pub(super) fn run(device: DeviceChoice, a: &ExperimentArgs) -> Result<()> {
+    if a.jobs > 1 && matches!(a.name, Experiment::Protos | Experiment::Solver) {
+        // Refused rather than ignored: the user asked for something that would not happen.
+        return Err(Error::arg(
+            "--jobs",
+            a.jobs,
+            "1 for protos and solver, which train nothing",
+        ));
+    }
     if a.jobs > 1 && device != DeviceChoice::Cpu {
         // Trainings sharing one GPU are untested, and `auto` may pick one.
         return Err(Error::arg(
