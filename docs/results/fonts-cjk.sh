@@ -7,7 +7,9 @@
 # Resumable. About 90 min on 2 cores per d (the annealed estimate alone ~20 min); JOBS=2 runs
 # two commands at a time, one thread each (the same bits; the solver is single-threaded, so the
 # second core is otherwise idle through most of a dl2pa epoch).
-# Usage: [DIM=4] [JOBS=2] bash docs/results/fonts-cjk.sh   (BIN=path uses that dl2pa build)
+# TUNED=1 adds dl2pa-backoff with README's setting for d << K (--head-bn false --ema-momentum
+# 0.5; at d = 8 fonts-cjk-gap.sh has those runs).
+# Usage: [DIM=4] [JOBS=2] [TUNED=1] bash docs/results/fonts-cjk.sh   (BIN=path uses that build)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 FONTS="${FONTS:-/usr/share/fonts}"
@@ -43,11 +45,17 @@ for seed in 0 1 2; do
     --assign-backoff true --seed "$seed"
   in_pool train "fixed$(sfx $seed)" --method fixed --prototypes "$OUT/protos-annealed.npy" --seed "$seed"
 done
+if [ "${TUNED:-0}" = 1 ]; then
+  for seed in 0 1 2; do
+    in_pool train "dl2pa-backoff-tuned$(sfx $seed)" --prototypes "$OUT/protos-annealed.npy" \
+      --assign-backoff true --head-bn false --ema-momentum 0.5 --seed "$seed"
+  done
+fi
 pool_wait
-python3 - "$OUT" "$K" "$STAMP" "$DIM" "${JOBS:-1}" > "$MD" <<'PY'
+python3 - "$OUT" "$K" "$STAMP" "$DIM" "${JOBS:-1}" "${TUNED:-0}" > "$MD" <<'PY'
 import json, sys
-out, k, stamp, d, jobs = sys.argv[1:6]
-jobs = "" if jobs == "1" else f"JOBS={jobs} "
+out, k, stamp, d, jobs, tuned = sys.argv[1:7]
+jobs = ("" if jobs == "1" else f"JOBS={jobs} ") + ("TUNED=1 " if tuned == "1" else "")
 prefix = "" if d == "8" else f"DIM={d} "
 print(f"Made by `{prefix}{jobs}bash docs/results/fonts-cjk.sh` — {stamp}.")
 print()
@@ -65,7 +73,8 @@ print(f"Training, `--data fonts:…,chars=cjk --dim {d}`, MLP, the trainer's def
 print()
 print("| run | top-1 (seeds 0, 1, 2) | mean | top-5 (mean) | labels moved (total / after epoch 2) | solves | mean solve (warm) | solver s / training s |")
 print("|---|---|---|---|---|---|---|---|")
-for name in ["dl2pa", "dl2pa-backoff", "fixed", "psc"]:
+names = ["dl2pa", "dl2pa-backoff"] + (["dl2pa-backoff-tuned"] if tuned == "1" else []) + ["fixed", "psc"]
+for name in names:
     ms = [json.load(open(f"{out}/{name}{'' if s == 0 else f'-s{s}'}/metrics.json")) for s in range(3)]
     t = [m["final"]["test_top1"] for m in ms]
     t5 = sum(m["final"]["test_top5"] for m in ms) / 3
