@@ -48,6 +48,9 @@ pub(super) fn run(
             list.extend((0..cfg.seeds).map(|seed| Job { d, method, seed }));
         }
     }
+    // Runs without estimated prototypes first: with --jobs they train beside the first estimate,
+    // where fixed would wait for the estimate of its seed's dl2pa (prototypes::cache).
+    list.sort_by_key(|j| matches!(j.method, Method::Dl2pa | Method::Fixed));
     let mut grid = Grid::new();
     for (j, t) in list
         .iter()

@@ -6,9 +6,12 @@
 //! Location: `prototypes/` under [`crate::cache::dir`]; `DL2PA_CACHE_DIR=` (set and empty)
 //! turns the cache off. Files are written atomically and read back bit for bit (a hit gives the
 //! same training as a miss); one that does not read as a `K × d` matrix of finite values is
-//! estimated again and replaced.
+//! estimated again and replaced. Trainings in one process that ask for the same file at once
+//! (`experiment --jobs`) estimate it once: the others wait for it and read it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use burn::prelude::Device;
 
@@ -56,10 +59,33 @@ pub fn estimate_cached(request: &EstimateConfig, device: &Device) -> Result<Vec<
 
 /// [`estimate_cached`] with the cache in `dir` (`None`: no cache).
 fn estimate_in(dir: Option<&Path>, request: &EstimateConfig, device: &Device) -> Result<Vec<f32>> {
+    estimate_in_with(dir, request, device, || {
+        Ok(estimate(request, device, |_, _| {})?.data)
+    })
+}
+
+/// The lock of the cache file `path` in this process, held while it is read or estimated.
+fn lock_of(path: &Path) -> Arc<Mutex<()>> {
+    static LOCKS: Mutex<BTreeMap<PathBuf, Arc<Mutex<()>>>> = Mutex::new(BTreeMap::new());
+    let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+    Arc::clone(locks.entry(path.to_path_buf()).or_default())
+}
+
+/// [`estimate_in`] with the estimator passed in (tests count its calls).
+fn estimate_in_with(
+    dir: Option<&Path>,
+    request: &EstimateConfig,
+    device: &Device,
+    estimate: impl FnOnce() -> Result<Vec<f32>>,
+) -> Result<Vec<f32>> {
     let Some(dir) = dir else {
-        return Ok(estimate(request, device, |_, _| {})?.data);
+        return estimate();
     };
     let path = file(dir, request, device);
+    // A second training of the same K, d and seed (dl2pa beside fixed) waits here for the
+    // first's estimate, minutes at K ≈ 2 000, rather than repeating it on the other core.
+    let lock = lock_of(&path);
+    let _held = lock.lock().unwrap_or_else(PoisonError::into_inner);
     let (k, d) = (request.classes, request.dim);
     if let Ok((p, pk, pd)) = crate::io::read_npy(&path)
         && (pk, pd) == (k, d)
@@ -67,7 +93,7 @@ fn estimate_in(dir: Option<&Path>, request: &EstimateConfig, device: &Device) ->
     {
         return Ok(p);
     }
-    let p = estimate(request, device, |_, _| {})?.data;
+    let p = estimate()?;
     let stored = std::fs::create_dir_all(dir.join("prototypes"))
         .map_err(|e| crate::error::Error::io(dir, e))
         .and_then(|()| crate::io::write_npy(&path, &p, k, d));
@@ -126,5 +152,40 @@ mod tests {
         // Another seed is another file.
         let seed5 = EstimateConfig { seed: 5, ..request };
         assert_ne!(file(dir.path(), &seed5, &dev), path);
+    }
+
+    #[test]
+    fn trainings_that_ask_at_once_estimate_once() {
+        let dev = Device::flex();
+        let dir = tempfile::tempdir().unwrap();
+        let request = EstimateConfig {
+            classes: 5,
+            dim: 2,
+            method: Estimator::Annealed,
+            steps: Some(10),
+            batch: None,
+            seed: 0,
+        };
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let start = std::sync::Barrier::new(4);
+        let slow_estimate = || {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            // Long enough for the other threads to ask while this one estimates.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            Ok((0..10).map(|i| (i % 2) as f32).collect())
+        };
+        let results: Vec<Vec<f32>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        estimate_in_with(Some(dir.path()), &request, &dev, slow_estimate).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(calls.into_inner(), 1, "one estimate for four trainings");
+        assert!(results.iter().all(|p| *p == results[0]));
     }
 }
