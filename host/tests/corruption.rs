@@ -76,6 +76,7 @@ fn flips(
 
 #[test]
 fn every_corruption_is_an_error_or_the_same_model() {
+    dl2pa::cache::fix_dir(None);
     let dev = Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");

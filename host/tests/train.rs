@@ -81,6 +81,7 @@ fn digits_run_writes_a_complete_run_directory() {
 
 #[test]
 fn same_seed_same_run_and_resume_is_exact() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = TrainConfig::default();
@@ -124,6 +125,7 @@ fn same_seed_same_run_and_resume_is_exact() {
 /// convolutions, pooling and BatchNorm reductions all split across threads.
 #[test]
 fn trainings_sharing_the_thread_pool_give_the_same_bits_as_one_alone() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     // 28 × 28 inputs, so the convolutions' matrix products are big enough to be split.
@@ -176,6 +178,7 @@ fn trainings_sharing_the_thread_pool_give_the_same_bits_as_one_alone() {
 
 #[test]
 fn baselines_run_through_the_same_loop() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     for (method, dim) in [(Method::Fixed, 3), (Method::Psc, 3), (Method::Etf, 9)] {
@@ -212,6 +215,7 @@ fn baselines_run_through_the_same_loop() {
 
 #[test]
 fn assignment_every_n_iterations_is_logged() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = TrainConfig {

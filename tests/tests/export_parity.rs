@@ -42,6 +42,7 @@ fn agreement(
 
 #[test]
 fn core_matches_host_on_every_example() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let run = digits_run(dir.path(), &dev);
@@ -112,6 +113,7 @@ fn core_matches_host_on_every_example() {
 
 #[test]
 fn psc_runs_cannot_be_exported() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dl2pa::train::config::TrainConfig {
@@ -137,6 +139,7 @@ fn psc_runs_cannot_be_exported() {
 /// the trained one, and the arena is the largest layer input + output + patches.
 #[test]
 fn a_cnn_run_exports_a_layer_list_the_core_runs_like_the_host() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dl2pa::train::config::TrainConfig {
@@ -175,6 +178,7 @@ fn a_cnn_run_exports_a_layer_list_the_core_runs_like_the_host() {
 
 #[test]
 fn backbones_need_int8_and_a_layer_list_has_no_residual_adds() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dl2pa::train::config::TrainConfig {
@@ -211,6 +215,7 @@ fn backbones_need_int8_and_a_layer_list_has_no_residual_adds() {
 /// path, as on a device) agrees with the run's f32 network, and wrong models are named.
 #[test]
 fn predict_with_the_exported_model_agrees_with_the_run() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let run = digits_run(dir.path(), &dev);

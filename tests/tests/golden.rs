@@ -157,6 +157,7 @@ fn write_backbone_golden(cfg: &dl2pa::train::config::TrainConfig, model: &str, r
 #[test]
 #[ignore = "rewrites tests/golden; run deliberately"]
 fn regenerate_backbone() {
+    dl2pa::cache::fix_dir(None);
     let cfg = dl2pa::train::config::TrainConfig {
         dim: 16,
         widths: vec![32],
@@ -171,6 +172,7 @@ fn regenerate_backbone() {
 #[test]
 #[ignore = "rewrites tests/golden; run deliberately"]
 fn regenerate_cnn() {
+    dl2pa::cache::fix_dir(None);
     let cfg = dl2pa::train::config::TrainConfig {
         dim: 16,
         backbone: dl2pa::model::BackboneKind::Cnn,
@@ -183,6 +185,7 @@ fn regenerate_cnn() {
 #[test]
 #[ignore = "rewrites tests/golden; run deliberately"]
 fn regenerate() {
+    dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
