@@ -261,3 +261,94 @@ fn certificate_names_each_broken_condition() {
         E::ColumnDual { col: 2 }
     );
 }
+
+/// `n` class means bunched around one direction (`spread`: how far apart, as early in
+/// training) and `n` unit prototypes in 3-d; then the means after a step of `drift`. Returns
+/// both similarity matrices, row-major `n × n`. Seeded xorshift, so the scan counts are fixed.
+fn bunched_similarities(n: usize, spread: f64, drift: f64, seed: u64) -> (Vec<f64>, Vec<f64>) {
+    const D: usize = 3;
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    };
+    let normalise = |v: &mut [f64]| {
+        let s = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        v.iter_mut().for_each(|x| *x /= s);
+    };
+    let mut prototypes: Vec<f64> = (0..n * D).map(|_| uniform()).collect();
+    prototypes.chunks_mut(D).for_each(normalise);
+    let mut means: Vec<f64> = (0..n * D).map(|_| uniform()).collect();
+    for m in means.chunks_mut(D) {
+        m[0] = 1.0;
+        m[1] *= spread;
+        m[2] *= spread;
+        normalise(m);
+    }
+    let sims = |means: &[f64]| -> Vec<f64> {
+        let rows = means.chunks(D);
+        rows.flat_map(|m| {
+            prototypes
+                .chunks(D)
+                .map(|p| m.iter().zip(p).map(|(a, b)| a * b).sum())
+        })
+        .collect()
+    };
+    let before = sims(&means);
+    means.iter_mut().for_each(|x| *x += drift * uniform());
+    means.chunks_mut(D).for_each(normalise);
+    (before, sims(&means))
+}
+
+#[test]
+fn a_warm_start_may_spend_what_the_last_cold_solve_did() {
+    // Early in training the means move far between updates: a warm start needs more than
+    // 4 (n + m) scans, which used to send it cold, yet far fewer than a cold solve.
+    let n = 200;
+    let (before, after) = bunched_similarities(n, 0.1, 0.1, 1);
+    let (p1, p2) = (
+        Problem::maximize(&before, n, n).unwrap(),
+        Problem::maximize(&after, n, n).unwrap(),
+    );
+    let mut s = Solver::new();
+    let cold_before = s.solve(&p1).unwrap().stats().scans;
+    let mut fresh = Solver::new();
+    let cold = fresh.solve(&p2).unwrap();
+    let (cold_scans, cold_sigma) = (cold.stats().scans, cold.assignment().to_vec());
+    let warm = s.solve_warm(&p2).unwrap();
+    let scans = warm.stats().scans;
+    assert!(warm.warm_started(), "gave up after {scans} scans");
+    assert!(
+        scans > 4 * (n + n),
+        "{scans} scans: the old budget would have done"
+    );
+    assert!(scans <= cold_before, "{scans} scans, budget {cold_before}");
+    assert!(
+        scans < cold_scans / 2,
+        "warm {scans} vs cold {cold_scans} scans"
+    );
+    warm.certificate()
+        .check(&p2, Certificate::tolerance(&p2))
+        .unwrap();
+    assert_eq!(warm.assignment(), &cold_sigma[..]);
+}
+
+#[test]
+fn seeded_duals_keep_the_fixed_budget() {
+    // With duals seeded from outside there is no cold solve to measure against: the warm start
+    // gives up past 4 (n + m) scans and the answer is the cold one.
+    let n = 200;
+    let (before, after) = bunched_similarities(n, 0.1, 0.1, 1);
+    let p1 = Problem::maximize(&before, n, n).unwrap();
+    let p2 = Problem::maximize(&after, n, n).unwrap();
+    let duals = Solver::new().solve(&p1).unwrap().col_duals().to_vec();
+    let cold_sigma = Solver::new().solve(&p2).unwrap().assignment().to_vec();
+    let (mut f, mut i) = (vec![0.0f64; 5 * n], vec![0u32; 5 * n]);
+    let mut ws = dl2pa_core::assign::Workspace::new(&mut f, &mut i);
+    ws.seed_col_duals(&duals, Sense::Maximize).unwrap();
+    let sol = ws.solve_warm(&p2).unwrap();
+    assert!(!sol.warm_started(), "{} scans", sol.stats().scans);
+    assert_eq!(sol.assignment(), &cold_sigma[..]);
+}

@@ -9,7 +9,8 @@
 //! [`BATCH`] features moves them (the trainer feeds `assign_every` = 20 batches of 128). Two
 //! noise levels give the two kinds of update seen in a cjk training (`scans` in its
 //! metrics.json): [`Regime::LATE`] (a warm start succeeds with a few hundred scans, as from
-//! epoch 4 on) and [`Regime::EARLY`] (the warm start gives up and solves cold, as in epoch 1).
+//! epoch 4 on) and [`Regime::EARLY`] (a warm start needs about a cold solve's work, as in
+//! epoch 1; it gives up or not depending on the last cold solve's scans, its budget).
 //!
 //! `cargo bench -p dl2pa --bench assignment_update` (docs/results/assignment-update.sh records
 //! a run with its commit and CPU).
@@ -41,7 +42,7 @@ struct Regime {
     name: &'static str,
     /// Standard deviation per coordinate, before normalising.
     noise: f32,
-    /// Whether a warm start succeeds here (checked before measuring).
+    /// Whether a warm start must succeed here (checked before measuring).
     warm: bool,
 }
 
@@ -182,7 +183,11 @@ fn solve(c: &mut Criterion, regime: Regime) {
     similarities(&means, &s.prototypes, D, &mut sim);
     let p = Problem::maximize(&sim, K, K).expect("finite similarities");
     let warm = solver.solve_warm(&p).expect("solvable").warm_started();
-    assert_eq!(warm, regime.warm, "the {} regime's warm start", regime.name);
+    assert!(
+        warm || !regime.warm,
+        "the {} regime's warm start",
+        regime.name
+    );
     let mut g = group(c);
     g.bench_function(format!("solve, cold ({})", regime.name), |b| {
         let p = Problem::maximize(&sim, K, K).expect("finite similarities");

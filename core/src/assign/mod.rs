@@ -25,7 +25,9 @@
 //! # Warm start
 //! [`Workspace::solve_warm`] starts from the column duals of the previous solve. When the costs
 //! moved little (class means drift slowly between DL2PA updates) nearly every row finds its column
-//! at once and the solve costs `O(n m)` instead of a full cold solve.
+//! at once and the solve costs `O(n m)` instead of a full cold solve. When they moved far it
+//! gives up once it has scanned as many columns as the workspace's latest cold solve did (at
+//! least `4 (n + m)`) and solves cold; either way the answer is the same optimum.
 //!
 //! # Example
 //! ```

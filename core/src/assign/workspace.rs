@@ -25,6 +25,9 @@ pub(crate) struct Kept {
     rows: Option<usize>,
     cols: usize,
     sense: Sense,
+    /// Columns scanned by the latest cold solve behind these duals (0: none yet, as after
+    /// seeding): what a warm start may spend before it gives up.
+    cold_scans: usize,
 }
 
 /// Splits the two flat buffers into the solver's arrays. Layout: `floats = [v | u | d | scan_d |
@@ -89,9 +92,11 @@ impl<'a, T: Cost> Workspace<'a, T> {
     /// (or those given to [`Workspace::seed_col_duals`]), preferring each row's previous column
     /// among equally good ones: much faster when the costs changed little, the same optimum either
     /// way. Falls back to a cold solve ([`Solution::warm_started`] is then `false`) when there are
-    /// no duals for this number of columns; when the shortest-path phase needs more than
-    /// `4 (rows + cols)` column scans (the costs moved too far for the old duals to help; a cold
-    /// solve of a random matrix scans 15–25 columns per row, so the waste is bounded); and — rectangular problems only —
+    /// no duals for this number of columns; when the shortest-path phase needs more column scans
+    /// than the latest cold solve in this workspace did, or `4 (rows + cols)` if that is more or
+    /// there was none (the costs moved too far for the old duals to help: the warm start gave up
+    /// after doing a cold solve's work, so a fallback costs at most about twice a cold solve);
+    /// and — rectangular problems only —
     /// when the old duals would leave a column unassigned that the certificate needs at the top
     /// dual value.
     ///
@@ -125,6 +130,7 @@ impl<'a, T: Cost> Workspace<'a, T> {
             rows: None,
             cols: v.len(),
             sense,
+            cold_scans: 0,
         });
         Ok(())
     }
@@ -165,15 +171,19 @@ pub(crate) fn run<'b, T: Cost>(
     // The previous assignment (left in `col_of_row`) is reused when the shape and sense match.
     let prev = kept.is_some_and(|k| k.rows == Some(n) && k.sense == sense);
     let mut b = split(floats, indices, n, m);
+    let cold_scans = kept.map_or(0, |k| k.cold_scans);
     let warm_stats = if warm {
-        solve_warm(p, &mut b, prev)?
+        solve_warm(p, &mut b, prev, cold_scans)?
     } else {
         None
     };
     let used_warm = warm_stats.is_some();
-    let stats = match warm_stats {
-        Some(stats) => stats,
-        None => solve_cold(p, &mut b)?,
+    let (stats, cold_scans) = match warm_stats {
+        Some(stats) => (stats, cold_scans),
+        None => {
+            let stats = solve_cold(p, &mut b)?;
+            (stats, stats.scans)
+        }
     };
     if sense == Sense::Maximize {
         b.v.iter_mut().for_each(|x| *x = -*x);
@@ -183,6 +193,7 @@ pub(crate) fn run<'b, T: Cost>(
         rows: Some(n),
         cols: m,
         sense,
+        cold_scans,
     });
     let Buffers {
         v,
@@ -215,12 +226,14 @@ fn at_least(what: &'static str, expected: usize, got: usize) -> Result<()> {
 }
 
 /// Solves from the column duals in `b.v` (the caller's convention); `prev`: the assignment left
-/// in `b.col_of_row` fits. `None` — solve cold instead — if this went over budget or left a
-/// free column off the top dual (the certificate would not hold).
+/// in `b.col_of_row` fits; `cold_scans`: the latest cold solve's work. `None` — solve cold
+/// instead — if this went over budget or left a free column off the top dual (the certificate
+/// would not hold).
 fn solve_warm<T: Cost>(
     p: &Problem<'_, T>,
     b: &mut Buffers<'_, T>,
     prev: bool,
+    cold_scans: usize,
 ) -> Result<Option<Stats>> {
     let (n, m) = (p.rows(), p.cols());
     // Stored duals are in the caller's convention; the solver works on minimisation.
@@ -234,9 +247,12 @@ fn solve_warm<T: Cost>(
                 .fold(-T::INFINITY, |a, &x| if x > a { x } else { a });
         b.v.iter_mut().for_each(|x| *x = *x - top);
     }
-    // A cold solve of the benchmark matrices scans 15–25 columns per row; a warm start that
-    // needs more than four per row and column is not paying off, so it gives up for cold.
-    let stats = solve_sense(p, b, Init::Greedy(prev), 4 * (n + m))?;
+    // A warm start that has done a cold solve's work is not paying off, so it gives up for
+    // cold. A fixed budget (four scans per row and column: a cold solve of a random matrix
+    // scans 15–25 per row) sent early training's updates cold, though their warm starts needed
+    // in the median a tenth of a cold solve's scans (README, "Warm start"); it stays as the floor.
+    let budget = cold_scans.max(4 * (n + m));
+    let stats = solve_sense(p, b, Init::Greedy(prev), budget)?;
     let off_top = n < m && (0..m).any(|j| b.row_of_col[j] == NONE && b.v[j] != T::ZERO);
     Ok((!stats.over_budget && !off_top).then_some(stats))
 }
