@@ -250,7 +250,8 @@ fn solve_warm<T: Cost>(
     // A warm start that has done a cold solve's work is not paying off, so it gives up for
     // cold. A fixed budget (four scans per row and column: a cold solve of a random matrix
     // scans 15–25 per row) sent early training's updates cold, though their warm starts needed
-    // in the median a tenth of a cold solve's scans (README, "Warm start"); it stays as the floor.
+    // in the median a tenth of a cold solve's scans (docs/results/warm-budget.md); it stays as
+    // the floor.
     let budget = cold_scans.max(4 * (n + m));
     let stats = solve_sense(p, b, Init::Greedy(prev), budget)?;
     let off_top = n < m && (0..m).any(|j| b.row_of_col[j] == NONE && b.v[j] != T::ZERO);
