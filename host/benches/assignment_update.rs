@@ -193,6 +193,9 @@ fn solve(c: &mut Criterion, regime: Regime) {
         let p = Problem::maximize(&sim, K, K).expect("finite similarities");
         b.iter(|| solver.solve(black_box(&p)).expect("solvable").assignment()[0])
     });
+    // How many of the timed warm solves finished warm (the rest gave up and solved cold):
+    // docs/results/assignment-update.sh reads this line.
+    let (mut solves, mut finished) = (0usize, 0usize);
     g.bench_function(
         format!("solve, warm after one batch ({})", regime.name),
         |b| {
@@ -203,12 +206,19 @@ fn solve(c: &mut Criterion, regime: Regime) {
                     similarities(&means, &s.prototypes, D, &mut sim);
                     let p = Problem::maximize(&sim, K, K).expect("finite similarities");
                     let start = Instant::now();
-                    black_box(solver.solve_warm(&p).expect("solvable").assignment()[0]);
+                    let sol = solver.solve_warm(&p).expect("solvable");
+                    black_box(sol.assignment()[0]);
                     spent += start.elapsed();
+                    solves += 1;
+                    finished += usize::from(sol.warm_started());
                 }
                 spent
             })
         },
+    );
+    println!(
+        "warm starts ({}): {finished} of {solves} finished warm",
+        regime.name
     );
 }
 
