@@ -345,8 +345,10 @@ fn seeded_duals_keep_the_fixed_budget() {
     let p2 = Problem::maximize(&after, n, n).unwrap();
     let duals = Solver::new().solve(&p1).unwrap().col_duals().to_vec();
     let cold_sigma = Solver::new().solve(&p2).unwrap().assignment().to_vec();
-    let (mut f, mut i) = (vec![0.0f64; 5 * n], vec![0u32; 5 * n]);
-    let mut ws = dl2pa_core::assign::Workspace::new(&mut f, &mut i);
+    type Ws<'a> = dl2pa_core::assign::Workspace<'a, f64>;
+    let mut f = vec![0.0f64; Ws::floats_needed(n, n)];
+    let mut i = vec![0u32; Ws::indices_needed(n, n)];
+    let mut ws = Ws::new(&mut f, &mut i);
     ws.seed_col_duals(&duals, Sense::Maximize).unwrap();
     let sol = ws.solve_warm(&p2).unwrap();
     assert!(!sol.warm_started(), "{} scans", sol.stats().scans);

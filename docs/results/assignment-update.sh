@@ -38,7 +38,7 @@ for name in order:
     lo, hi = (e["confidence_interval"][k] / 1e6 for k in ("lower_bound", "upper_bound"))
     print(f"| {name} | {e['point_estimate'] / 1e6:.1f} | {lo:.1f} – {hi:.1f} |")
 print()
-print("Of the timed warm solves (the rest gave up and solved cold):")
+print("Of the warm solves the bench ran, criterion's warm-up included (the rest gave up and solved cold):")
 print()
 for line in open(warm):
     print(f"- {line.strip()}")

@@ -193,8 +193,8 @@ fn solve(c: &mut Criterion, regime: Regime) {
         let p = Problem::maximize(&sim, K, K).expect("finite similarities");
         b.iter(|| solver.solve(black_box(&p)).expect("solvable").assignment()[0])
     });
-    // How many of the timed warm solves finished warm (the rest gave up and solved cold):
-    // docs/results/assignment-update.sh reads this line.
+    // How many of the warm solves this bench ran (criterion's warm-up included) finished warm;
+    // the rest gave up and solved cold. docs/results/assignment-update.sh reads this line.
     let (mut solves, mut finished) = (0usize, 0usize);
     g.bench_function(
         format!("solve, warm after one batch ({})", regime.name),
@@ -217,7 +217,7 @@ fn solve(c: &mut Criterion, regime: Regime) {
         },
     );
     println!(
-        "warm starts ({}): {finished} of {solves} finished warm",
+        "warm starts ({}): {finished} of {solves} run finished warm",
         regime.name
     );
 }
