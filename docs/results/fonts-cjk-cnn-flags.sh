@@ -8,8 +8,8 @@
 # Self-contained: estimates the prototypes once (`dl2pa prototypes`, the trainer's own request:
 # `best` = annealed, 3 000 steps, seed 0), trains the first two side by side (one thread each;
 # the same bits as one at a time), then the third on all threads. Resumable. Writes
-# docs/results/fonts-cjk-cnn-flags.md. About 90 min on 2 cores of an Intel Xeon (a 22 min
-# estimate, ~5 min epochs two at a time).
+# docs/results/fonts-cjk-cnn-flags.md. About 105 min on 2 idle cores of an Intel Xeon (a ~20 min
+# estimate, ~5 min epochs two at a time and alone); 2 h 40 min beside a cold CI.
 # Usage: bash docs/results/fonts-cjk-cnn-flags.sh   (BIN=path uses that dl2pa build)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
