@@ -2,10 +2,12 @@
 //! each conv 3×3 with BatchNorm and ReLU (the reference's "early" layout, ~7 MMAC per 28×28 image).
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
+
+use super::pool::max_pool_2x2;
 
 /// Conv 3×3 (no bias) → BatchNorm → ReLU.
 #[derive(Module, Debug)]
@@ -44,7 +46,6 @@ pub struct Cnn {
     pub(crate) c1: ConvBnRelu,
     pub(crate) c2: ConvBnRelu,
     pub(crate) c3: ConvBnRelu,
-    pool: MaxPool2d,
     gap: AdaptiveAvgPool2d,
     pub(crate) out: Linear,
 }
@@ -56,7 +57,6 @@ impl Cnn {
             c1: ConvBnRelu::new(channels, 32, 1, device),
             c2: ConvBnRelu::new(32, 64, 1, device),
             c3: ConvBnRelu::new(64, 128, 1, device),
-            pool: MaxPool2dConfig::new([2, 2]).init(),
             gap: AdaptiveAvgPool2dConfig::new([1, 1]).init(),
             out: LinearConfig::new(128, dim).init(device),
         }
@@ -64,8 +64,8 @@ impl Cnn {
 
     /// `[N, C, H, W]` → `[N, d]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let h = self.pool.forward(self.c1.forward(x));
-        let h = self.pool.forward(self.c2.forward(h));
+        let h = max_pool_2x2(self.c1.forward(x));
+        let h = max_pool_2x2(self.c2.forward(h));
         let h = self.gap.forward(self.c3.forward(h));
         self.out.forward(h.flatten(1, 3))
     }

@@ -5,6 +5,7 @@
 mod cnn;
 mod mlp;
 mod plain;
+mod pool;
 mod resnet;
 mod seeded;
 
