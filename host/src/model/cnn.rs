@@ -7,6 +7,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use super::batch_norm::batch_norm;
 use super::pool::max_pool_2x2;
 
 /// Conv 3×3 (no bias) → BatchNorm → ReLU.
@@ -31,7 +32,7 @@ impl ConvBnRelu {
 
     /// Conv → BN, without the ReLU (for residual blocks).
     pub fn forward_linear(&self, x: Tensor<4>) -> Tensor<4> {
-        self.bn.forward(self.conv.forward(x))
+        batch_norm(&self.bn, self.conv.forward(x))
     }
 
     /// Conv → BN → ReLU.

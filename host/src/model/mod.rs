@@ -2,6 +2,7 @@
 //! (optional BatchNorm1d; the caller L2-normalises) or, for the `psc` baseline, a linear
 //! softmax classifier.
 
+mod batch_norm;
 mod cnn;
 mod mlp;
 mod plain;

@@ -9,6 +9,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use super::batch_norm::batch_norm;
 use super::cnn::ConvBnRelu;
 
 /// 1×1 conv + BN projection for shortcuts that change shape.
@@ -45,7 +46,7 @@ impl BasicBlock {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let h = self.b.forward_linear(self.a.forward(x.clone()));
         let s = match &self.shortcut {
-            Some(p) => p.bn.forward(p.conv.forward(x)),
+            Some(p) => batch_norm(&p.bn, p.conv.forward(x)),
             None => x,
         };
         relu(h + s)
