@@ -8,6 +8,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::batch_norm::batch_norm;
+use super::conv::conv2d;
 use super::pool::max_pool_2x2;
 
 /// Conv 3×3 (no bias) → BatchNorm → ReLU.
@@ -32,7 +33,7 @@ impl ConvBnRelu {
 
     /// Conv → BN, without the ReLU (for residual blocks).
     pub fn forward_linear(&self, x: Tensor<4>) -> Tensor<4> {
-        batch_norm(&self.bn, self.conv.forward(x))
+        batch_norm(&self.bn, conv2d(&self.conv, x))
     }
 
     /// Conv → BN → ReLU.

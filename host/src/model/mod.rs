@@ -4,6 +4,7 @@
 
 mod batch_norm;
 mod cnn;
+mod conv;
 mod mlp;
 mod plain;
 mod pool;

@@ -11,6 +11,7 @@ use burn::tensor::activation::relu;
 
 use super::batch_norm::batch_norm;
 use super::cnn::ConvBnRelu;
+use super::conv::conv2d;
 
 /// 1×1 conv + BN projection for shortcuts that change shape.
 #[derive(Module, Debug)]
@@ -46,7 +47,7 @@ impl BasicBlock {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let h = self.b.forward_linear(self.a.forward(x.clone()));
         let s = match &self.shortcut {
-            Some(p) => batch_norm(&p.bn, p.conv.forward(x)),
+            Some(p) => batch_norm(&p.bn, conv2d(&p.conv, x)),
             None => x,
         };
         relu(h + s)
