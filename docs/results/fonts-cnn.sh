@@ -4,8 +4,9 @@
 # (default 3), 8 epochs. JOBS runs at a time (default 2, `experiment --jobs`; the same bits as
 # one at a time, ~1.4x sooner on 2 cores). Resumable: finished runs are
 # read back, so raising SEEDS or adding a d trains only what is new. Writes
-# docs/results/fonts-cnn.md (alnum) or fonts-cnn-CHARS.md. About 12 min per d and seed for alnum
-# on 2 cores (three runs of ~4 min), twice that for lgc.
+# docs/results/fonts-cnn.md (alnum) or fonts-cnn-CHARS.md, with one row per run under each d
+# (top-5, labels moved per epoch, solver time: run-details.py). About 12 min per d and seed for
+# alnum on 2 cores (three runs of ~4 min), twice that for lgc.
 # A d may carry its own seed count: DIMS="3 10:1" runs d = 3 at SEEDS seeds and d = 10 at one.
 # Usage: [CHARS=lgc] [DIMS="2 3 5 10"] [SEEDS=3] [JOBS=2] [MD=file.md] bash docs/results/fonts-cnn.sh
 # (BIN=path uses that dl2pa build; MD writes the table elsewhere, e.g. for added d only).
@@ -28,6 +29,9 @@ done
 {
   md_arg=""; [ "$MD" = "$MD_DEFAULT" ] || md_arg="MD=$MD "
   echo "Made by \`CHARS=$CHARS DIMS=\"$DIMS\" SEEDS=${SEEDS:-3} ${md_arg}bash docs/results/fonts-cnn.sh\` — $STAMP."
-  for spec in $DIMS; do echo; cat "$OUT/d${spec%%:*}/dims.md"; done
+  for spec in $DIMS; do
+    echo; cat "$OUT/d${spec%%:*}/dims.md"
+    echo; python3 docs/results/run-details.py "$OUT/d${spec%%:*}/runs"
+  done
 } > "$MD"
 cat "$MD"
