@@ -2,7 +2,7 @@
 # The CNN rows of README's "Many classes": CHARS (default alnum, K = 62; lgc: K = 127) with the
 # project's CNN backbone at d = DIMS (default 3 and 10), dl2pa / fixed / psc, SEEDS seeds
 # (default 3), 8 epochs. JOBS runs at a time (default 2, `experiment --jobs`; the same bits as
-# one at a time, ~1.4x sooner on 2 cores). Resumable: finished runs are
+# one at a time, ~1.3x sooner on 2 cores). Resumable: finished runs are
 # read back, so raising SEEDS or adding a d trains only what is new. Writes
 # docs/results/fonts-cnn.md (alnum) or fonts-cnn-CHARS.md, with one row per run under each d
 # (top-5, labels moved per epoch, solver time: run-details.py). About 12 min per d and seed for
