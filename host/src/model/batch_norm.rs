@@ -270,20 +270,12 @@ fn backward(state: &State, grad: &FlexTensor) -> [FlexTensor; 3] {
 
 #[cfg(test)]
 mod tests {
+    // Flex and we both give NaN where a NaN comes in; its payload is not something to rely on.
+    use super::super::bits::nan_as_one as bits;
     use super::*;
     use burn::module::Param;
     use burn::nn::BatchNormConfig;
     use proptest::prelude::*;
-
-    /// Bit patterns, every NaN as one (flex and we both give NaN there; its payload is not
-    /// something a user can rely on).
-    fn bits<const D: usize>(t: Tensor<D>) -> Vec<u32> {
-        t.try_into_vec_as::<f32>()
-            .unwrap()
-            .iter()
-            .map(|v| if v.is_nan() { u32::MAX } else { v.to_bits() })
-            .collect()
-    }
 
     /// The outputs, the running statistics after the step and the gradients of `x`, γ and β for
     /// the loss `Σ out ⊙ w`.

@@ -342,19 +342,11 @@ fn gemm_like_flex(dst: &mut [f32], lhs: &[f32], rhs: &[f32], m: usize, n: usize)
 
 #[cfg(test)]
 mod tests {
+    use super::super::bits::exact as bits;
     use super::*;
     use burn::module::Param;
     use burn::nn::conv::Conv2dConfig;
     use proptest::prelude::*;
-
-    /// Bit patterns, so that NaN and `-0.0` compare exactly.
-    fn bits<const D: usize>(t: Tensor<D>) -> Vec<u32> {
-        t.try_into_vec_as::<f32>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_bits())
-            .collect()
-    }
 
     /// A convolution as the CNN builds them, with the given weights.
     #[derive(Debug)]

@@ -3,6 +3,8 @@
 //! softmax classifier.
 
 mod batch_norm;
+#[cfg(test)]
+mod bits;
 mod cnn;
 mod conv;
 mod mlp;

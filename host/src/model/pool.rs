@@ -159,17 +159,9 @@ fn backward(grad: &FlexTensor, state: &State) -> FlexTensor {
 
 #[cfg(test)]
 mod tests {
+    use super::super::bits::exact as bits;
     use super::*;
     use proptest::prelude::*;
-
-    /// Bit patterns, so that NaN, `-0.0` and ties compare exactly.
-    fn bits(t: Tensor<4>) -> Vec<u32> {
-        t.try_into_vec_as::<f32>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_bits())
-            .collect()
-    }
 
     /// Ours and burn's generic pooling: the outputs, and the inputs' gradients of
     /// `Σ out ⊙ weights`.
