@@ -9,7 +9,8 @@
 //! ```
 //! `--device wgpu` (with `--features wgpu` or `vulkan`) times the GPU; `--steps N` sets the timed
 //! steps; `--batch N` the batch; `--precision f16|bf16` the float type (as `dl2pa train
-//! --precision`). flex runs on `RAYON_NUM_THREADS` threads (default: every core).
+//! --precision`). flex runs on `RAYON_NUM_THREADS` threads (default: every core), the timing on one
+//! of them, as in the `dl2pa` binary.
 use std::time::Instant;
 // The allocator the `dl2pa` binary uses (see its main.rs): the comparison is with what users run.
 #[global_allocator]
@@ -130,6 +131,22 @@ fn main() -> Result<(), Error> {
     let bench = Bench::new(kind)?;
     let batch: usize = flag("--batch").map_or(Ok(128), |s| s.parse())?;
     let steps: usize = flag("--steps").map_or(Ok(bench.steps), |s| s.parse())?;
+    // On a thread of flex's pool, as the `dl2pa` binary runs (dl2pa::threads).
+    dl2pa::threads::on_global_pool(|| {
+        time(kind, &bench, batch, steps, device, precision).map_err(|e| e.to_string())
+    })?;
+    Ok(())
+}
+
+/// Builds the model and times `steps` training steps after a warm-up; prints the rate.
+fn time(
+    kind: &str,
+    bench: &Bench,
+    batch: usize,
+    steps: usize,
+    device: DeviceChoice,
+    precision: Precision,
+) -> Result<(), Error> {
     let warmup = (steps / 6).max(2);
     let (dev, name) = select(device)?;
     precision.apply(&dev)?;

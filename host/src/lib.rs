@@ -18,6 +18,7 @@ pub mod model;
 pub mod predict;
 pub mod prototypes;
 pub mod run;
+pub mod threads;
 pub mod train;
 
 pub use error::{Error, Result};

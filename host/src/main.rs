@@ -11,7 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = dl2pa::cli::Cli::parse();
-    let result = dl2pa::cli::run(cli);
+    let result = dl2pa::threads::on_global_pool(|| dl2pa::cli::run(cli));
     dl2pa::device::release();
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -121,8 +121,9 @@ fn same_seed_same_run_and_resume_is_exact() {
 }
 
 /// flex runs its kernels on rayon's global pool: a training gives the same bits whether it runs
-/// alone or beside others sharing that pool (the tests, `experiment` runs), with the CNN's
-/// convolutions, pooling and BatchNorm reductions all split across threads.
+/// alone or beside others sharing that pool (the tests, `experiment` runs), and whether it runs
+/// outside the pool or on one of its threads (the `dl2pa` binary), with the CNN's convolutions,
+/// pooling and BatchNorm reductions all split across threads.
 #[test]
 fn trainings_sharing_the_thread_pool_give_the_same_bits_as_one_alone() {
     dl2pa::cache::fix_dir(None);
@@ -157,22 +158,27 @@ fn trainings_sharing_the_thread_pool_give_the_same_bits_as_one_alone() {
         let (a, b) = (run(&cfg, "shared"), run(&other, "other"));
         (a.join().unwrap(), b.join().unwrap())
     });
-    assert_eq!(alone.sigma, shared.sigma);
-    assert_eq!(
-        (alone.test_top1, alone.ece, &alone.per_class_accuracy),
-        (shared.test_top1, shared.ece, &shared.per_class_accuracy)
-    );
-    let (ma, ms) = (
-        metrics(&dir.path().join("alone")),
-        metrics(&dir.path().join("shared")),
-    );
-    for e in 0..cfg.epochs {
-        let (a, s) = (&ma["epochs"][e], &ms["epochs"][e]);
+    let on_pool = dl2pa::threads::on_global_pool(|| {
+        let run = dir.path().join("on-pool");
+        dl2pa::train::train(&cfg, &dev, &run, false, None, &mut |_| {}).unwrap()
+    });
+    let ma = metrics(&dir.path().join("alone"));
+    for (name, s) in [("shared", &shared), ("on-pool", &on_pool)] {
+        assert_eq!(alone.sigma, s.sigma, "{name}");
         assert_eq!(
-            (&a["train_loss"], &a["eval"]),
-            (&s["train_loss"], &s["eval"]),
-            "epoch {e}"
+            (alone.test_top1, alone.ece, &alone.per_class_accuracy),
+            (s.test_top1, s.ece, &s.per_class_accuracy),
+            "{name}"
         );
+        let ms = metrics(&dir.path().join(name));
+        for e in 0..cfg.epochs {
+            let (a, s) = (&ma["epochs"][e], &ms["epochs"][e]);
+            assert_eq!(
+                (&a["train_loss"], &a["eval"]),
+                (&s["train_loss"], &s["eval"]),
+                "{name}, epoch {e}"
+            );
+        }
     }
 }
 
