@@ -109,6 +109,8 @@ impl Bench {
 }
 
 fn main() -> Result<(), Error> {
+    // As the `dl2pa` binary does (dl2pa::memory). SAFETY: no other thread has started yet.
+    unsafe { dl2pa::memory::keep_freed_pages() };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let kind = args.first().map(String::as_str).unwrap_or("mlp");
     let flag = |name: &str| {

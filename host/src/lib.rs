@@ -14,6 +14,7 @@ pub mod experiment;
 pub mod export;
 pub mod inference;
 pub mod io;
+pub mod memory;
 pub mod model;
 pub mod predict;
 pub mod prototypes;
