@@ -5,7 +5,7 @@
 //! they are done, so every operation of a training step pays a wake-up and a move of its data to
 //! another core's cache, and on `n` cores `n + 1` threads share them. On a pool thread the step
 //! takes part in its own loops instead. On the Intel Xeon of README's "CPU throughput" this made
-//! the CNN's training steps ~10 % faster on 1 and on 2 threads. The bits do not change: flex
+//! the CNN's training steps 5–11 % faster on 1 and on 2 threads. The bits do not change: flex
 //! and `gemm` split work by the pool's size, which stays the same (tests/train.rs checks a
 //! training on the pool against one outside it; README's "Determinism").
 
