@@ -111,25 +111,25 @@ fn forward(x: &FlexTensor) -> (FlexTensor, Arc<Vec<u8>>) {
     (out, Arc::new(argmax))
 }
 
-/// One `H × W` plane (row length `w`) into `out` (row length `ow`). flex's order: the window's
-/// four values row-major, a later one taken if greater or NaN.
+/// One `H × W` plane (row length `w`) into `out` (row length `ow`, `ow` > 0). flex's order: the
+/// window's four values row-major, a later one taken if greater or NaN. Row by row and without
+/// branches on the values: a maximum's position is as unpredictable as the data, and a
+/// mispredicted branch per comparison cost more than the rest of the pass.
 fn pool_plane(x: &[f32], w: usize, ow: usize, out: &mut [f32], argmax: &mut [u8]) {
-    for (o, (out, argmax)) in out.iter_mut().zip(argmax.iter_mut()).enumerate() {
-        let (r, col) = (2 * (o / ow), 2 * (o % ow));
-        let window = [
-            x[r * w + col],
-            x[r * w + col + 1],
-            x[(r + 1) * w + col],
-            x[(r + 1) * w + col + 1],
-        ];
-        let (mut best, mut at) = (window[0], 0u8);
-        for (k, &v) in window.iter().enumerate().skip(1) {
-            if v > best || v.is_nan() {
-                (best, at) = (v, k as u8);
+    let rows = out.chunks_exact_mut(ow).zip(argmax.chunks_exact_mut(ow));
+    for (r, (out, argmax)) in rows.enumerate() {
+        let (top, bottom) = (&x[2 * r * w..][..2 * ow], &x[(2 * r + 1) * w..][..2 * ow]);
+        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        for ((out, argmax), (top, bottom)) in out.iter_mut().zip(argmax).zip(windows) {
+            let (mut best, mut at) = (top[0], 0u8);
+            for (k, v) in [(1, top[1]), (2, bottom[0]), (3, bottom[1])] {
+                let take = v > best || v.is_nan();
+                best = if take { v } else { best };
+                at = if take { k } else { at };
             }
+            *out = best;
+            *argmax = at;
         }
-        *out = best;
-        *argmax = at;
     }
 }
 
@@ -148,9 +148,12 @@ fn backward(grad: &FlexTensor, state: &State) -> FlexTensor {
             .zip(g.par_chunks(o_plane))
             .zip(state.argmax.par_chunks(o_plane))
             .for_each(|((dx, g), argmax)| {
-                for (o, (&g, &k)) in g.iter().zip(argmax).enumerate() {
-                    let (r, col) = (2 * (o / ow) + k as usize / 2, 2 * (o % ow) + k as usize % 2);
-                    dx[r * w + col] = 0.0 + g;
+                let rows = g.chunks_exact(ow).zip(argmax.chunks_exact(ow));
+                for (r, (g, argmax)) in rows.enumerate() {
+                    for (c, (&g, &k)) in g.iter().zip(argmax).enumerate() {
+                        let k = usize::from(k);
+                        dx[(2 * r + k / 2) * w + 2 * c + k % 2] = 0.0 + g;
+                    }
                 }
             });
     }
