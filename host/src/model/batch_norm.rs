@@ -5,8 +5,9 @@
 //! Why: burn computes each channel's statistics by transposing the activation to `[C, N·H·W]`
 //! (a copy of the whole tensor) and summing its rows on one thread — twice in the forward pass
 //! and twice in the backward pass, with a full-size temporary for every elementwise step between.
-//! Here each channel is summed where it lies, channels in parallel, in the transposed row's
-//! order (flex, built without its `simd` feature, sums a row left to right), and every
+//! Here each channel is summed where it lies, in the transposed row's order (flex, built without
+//! its `simd` feature, sums a row left to right), four channels side by side and groups of them
+//! in parallel, and every
 //! elementwise formula is burn's, operation for operation. So the bits are burn's, forward and
 //! backward (tested below), and no trained figure changes.
 
@@ -161,17 +162,37 @@ fn dims(shape: &[usize]) -> (usize, usize, usize) {
     (shape[0], shape[1], shape[2..].iter().product())
 }
 
-/// Channel `ch`'s values in the order of burn's transposed row `[C, N·H·W]`.
-fn channel(
-    data: &[f32],
+/// Each channel's sum of `f(channel, index of a value)` over its values, in the order of burn's
+/// transposed row `[C, N·H·W]` and from std's starting value, as flex sums a row (`Iterator::sum`).
+///
+/// [`LANES`] channels are summed side by side in one task: a channel's sum is one chain of
+/// dependent additions, whose latency, not the arithmetic, bounds it; several chains overlap.
+/// Each channel's own chain is unchanged, so are its bits.
+fn channel_sums(
     (n, c, plane): (usize, usize, usize),
-    ch: usize,
-) -> impl Iterator<Item = (usize, f32)> + '_ {
-    (0..n).flat_map(move |i| {
-        let at = (i * c + ch) * plane;
-        (at..at + plane).map(|k| (k, data[k]))
-    })
+    f: impl Fn(usize, usize) -> f32 + Sync,
+) -> Vec<f32> {
+    let zero = std::iter::empty::<f32>().sum::<f32>();
+    (0..c.div_ceil(LANES))
+        .into_par_iter()
+        .flat_map_iter(|group| {
+            // A last, partial group repeats its last channel in the unused lanes.
+            let channels: [usize; LANES] = std::array::from_fn(|j| (group * LANES + j).min(c - 1));
+            let mut sums = [zero; LANES];
+            for i in 0..n {
+                for k in 0..plane {
+                    for (sum, &ch) in sums.iter_mut().zip(&channels) {
+                        *sum += f(ch, (i * c + ch) * plane + k);
+                    }
+                }
+            }
+            sums.into_iter().take(LANES.min(c - group * LANES))
+        })
+        .collect()
 }
+
+/// How many channels [`channel_sums`] sums side by side.
+const LANES: usize = 4;
 
 /// `f(channel, plane in, plane out)` over every `[N, C]` plane, in parallel.
 fn per_plane(
@@ -200,15 +221,16 @@ fn forward(
     let (data, gamma, beta) = (slice(&x), slice(&gamma), slice(&beta));
     let (n, c, plane) = dims(&shape);
     let count = (n * plane) as f32;
-    let (mean, var): (Vec<f32>, Vec<f32>) = (0..c)
-        .into_par_iter()
-        .map(|ch| {
-            let values = || channel(data, (n, c, plane), ch).map(|(_, v)| v);
-            let mean = values().sum::<f32>() / count;
-            let var = values().map(|v| (v - mean) * (v - mean)).sum::<f32>() / count;
-            (mean, var)
-        })
-        .unzip();
+    let dims = (n, c, plane);
+    let mean: Vec<f32> = channel_sums(dims, |_, k| data[k])
+        .into_iter()
+        .map(|sum| sum / count)
+        .collect();
+    let squared = |ch: usize, k: usize| (data[k] - mean[ch]) * (data[k] - mean[ch]);
+    let var: Vec<f32> = channel_sums(dims, squared)
+        .into_iter()
+        .map(|sum| sum / count)
+        .collect();
     let std: Vec<f32> = var.iter().map(|v| (v + epsilon as f32).sqrt()).collect();
     let mut out = vec![0f32; data.len()];
     per_plane(&mut out, plane, c, |ch, at, out| {
@@ -242,17 +264,9 @@ fn backward(state: &State, grad: &FlexTensor) -> [FlexTensor; 3] {
         .map(|v| 1.0 / (v + state.epsilon as f32).sqrt())
         .collect();
     let normalized = |ch: usize, v: f32| (v - mean[ch]) * inv_std[ch];
-    let (dbeta, dgamma): (Vec<f32>, Vec<f32>) = (0..c)
-        .into_par_iter()
-        .map(|ch| {
-            let values = || channel(g, (n, c, plane), ch);
-            let dbeta = values().map(|(_, g)| g).sum::<f32>();
-            let dgamma = values()
-                .map(|(k, g)| g * normalized(ch, data[k]))
-                .sum::<f32>();
-            (dbeta, dgamma)
-        })
-        .unzip();
+    let dims = (n, c, plane);
+    let dbeta = channel_sums(dims, |_, k| g[k]);
+    let dgamma = channel_sums(dims, |ch, k| g[k] * normalized(ch, data[k]));
     let mut dx = vec![0f32; data.len()];
     per_plane(&mut dx, plane, c, |ch, at, dx| {
         let (mean_g, mean_gx) = (dbeta[ch] / count, dgamma[ch] / count);
