@@ -1,6 +1,7 @@
-//! The CNN's and ResNet's 2-D convolutions in training. On the CPU the weight gradient runs as a
-//! kernel of our own, added through burn's backend extension; the forward pass and the input
-//! gradient stay flex's, and everywhere else burn's `Conv2d::forward` runs.
+//! The CNN's and ResNet's 2-D convolutions in training. On the CPU the forward pass
+//! ([`conv_forward`]) and the weight gradient run as kernels of our own, added through burn's
+//! backend extension; the input gradient stays flex's, and everywhere else burn's
+//! `Conv2d::forward` runs.
 //!
 //! Why: burn computes a convolution's weight gradient as another convolution, of the input with
 //! the output gradient, their batch and channel axes swapped (`conv2d_weight_backward`). flex runs
@@ -26,6 +27,9 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::{DType, Slice, TensorData};
 use rayon::prelude::*;
+
+use super::conv_forward;
+use super::flex_conv::{ConvShape, TILE, gemm_like_flex};
 
 /// `conv.forward(x)`: `x` `[N, C_in, H, W]` → `[N, C_out, Ho, Wo]`. With our weight gradient when
 /// `x` is f32 on the CPU's autodiff device and `conv` has no bias, one group and symmetric
@@ -71,8 +75,15 @@ pub trait Conv2dTrain: Backend {
 
 impl Conv2dTrain for Flex {
     fn conv2d_train(x: FlexTensor, weight: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
-        Flex::conv2d(x, weight, None, options)
+        forward_like_flex(x, weight, options)
     }
+}
+
+/// flex's `conv2d` without bias, through [`conv_forward::forward`] where flex would take its
+/// tiled im2col path.
+fn forward_like_flex(x: FlexTensor, weight: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
+    conv_forward::forward(&x, &weight, &options)
+        .unwrap_or_else(|| Flex::conv2d(x, weight, None, options))
 }
 
 impl<C: CheckpointStrategy> Conv2dTrain for Autodiff<Flex, C> {
@@ -81,10 +92,9 @@ impl<C: CheckpointStrategy> Conv2dTrain for Autodiff<Flex, C> {
         weight: FloatTensor<Self>,
         options: ConvOptions<2>,
     ) -> FloatTensor<Self> {
-        let out = Flex::conv2d(
+        let out = forward_like_flex(
             x.primitive().clone(),
             weight.primitive().clone(),
-            None,
             options.clone(),
         );
         match Conv2dBackward
@@ -170,6 +180,26 @@ fn weight_grad(
     Some(Flex::float_slice(dw, &keep))
 }
 
+/// `dst` `[P, N]` = the transpose of the `N` rows `row(b)`, each `P` long. A block of
+/// [`TRANSPOSE_BLOCK`] positions at a time, blocks in parallel: the block being written stays
+/// in L1, where writing whole `[P, N]` rows one strided value at a time went to L2 and beyond.
+fn transpose_rows<'a>(dst: &mut [f32], n: usize, row: impl Fn(usize) -> &'a [f32] + Sync) {
+    dst.par_chunks_mut(TRANSPOSE_BLOCK * n)
+        .enumerate()
+        .for_each(|(block, dst)| {
+            let start = block * TRANSPOSE_BLOCK;
+            for b in 0..n {
+                let src = &row(b)[start..start + dst.len() / n];
+                for (k, &v) in src.iter().enumerate() {
+                    dst[k * n + b] = v;
+                }
+            }
+        });
+}
+
+/// Positions per block of [`transpose_rows`]: 16 `f32`, one cache line of each row.
+const TRANSPOSE_BLOCK: usize = 16;
+
 /// The swapped convolution of [`weight_grad`]: `c_in` images of `n` channels, `h × w`, convolved
 /// with `c_out` kernels of `n` channels, `kh × kw` (the output gradient's plane), stride and
 /// dilation exchanged, to `out` = `[kh', kw']`.
@@ -192,13 +222,8 @@ struct Swapped {
 }
 
 impl Swapped {
-    /// flex's `conv3d_impl` tile: its im2col works on at most this many output positions at once.
-    const TILE: usize = 512;
-
-    /// The swapped convolution, or `None` unless flex would run it through `conv3d_impl` in one
-    /// tile: the checks of flex 0.22.1's `conv3d_typed!` dispatch on the 3-D form
-    /// `[C_in, N, 1, H, W]` ⊛ `[C_out, N, 1, Ho, Wo]` (the 1-D direct one widened: declining a
-    /// shape only costs speed).
+    /// The swapped convolution, or `None` unless flex would run it through `conv3d_impl`
+    /// ([`ConvShape`] on `[C_in, N, 1, H, W]` ⊛ `[C_out, N, 1, Ho, Wo]`) in one tile.
     fn new(x: &[usize], grad: &[usize], options: &ConvOptions<2>) -> Option<Self> {
         let (&[n, c_in, h, w], &[gn, c_out, ho, wo]) = (x, grad) else {
             return None;
@@ -215,24 +240,29 @@ impl Swapped {
         let nonempty = [n, c_in, c_out, h, w, ho, wo, out[0], out[1]]
             .iter()
             .all(|&v| v > 0);
-        let one_by_one = ho == 1 && wo == 1 && dilation == [1, 1] && padding == [0, 0];
-        let depthwise = n == 1 && c_out == 1;
-        let small_channel = n <= 4 && c_out <= 16;
-        let direct = padding == [0, 0] && stride == [1, 1] && ho == 1 && h == 1;
-        let one_tile = out[0] * out[1] <= Self::TILE;
-        (nonempty && !one_by_one && !depthwise && !small_channel && !direct && one_tile).then_some(
-            Swapped {
-                n,
-                c_in,
-                c_out,
-                hw: [h, w],
-                k: [ho, wo],
-                stride,
-                dilation,
-                padding,
-                out,
-            },
-        )
+        // The swapped convolution: `N` channels, stride and dilation exchanged.
+        let shape = ConvShape {
+            c_in: n,
+            c_out,
+            h,
+            k: [ho, wo],
+            stride: dilation,
+            padding,
+            dilation: stride,
+            out_w: out[1],
+        };
+        let one_tile = out[0] * out[1] <= TILE;
+        (nonempty && shape.takes_tiled_im2col() && one_tile).then_some(Swapped {
+            n,
+            c_in,
+            c_out,
+            hw: [h, w],
+            k: [ho, wo],
+            stride,
+            dilation,
+            padding,
+            out,
+        })
     }
 
     /// `N·Ho·Wo`: the length of one im2col row.
@@ -248,12 +278,7 @@ impl Swapped {
         lhs.par_chunks_mut(self.col_len())
             .enumerate()
             .for_each(|(co, row)| {
-                for b in 0..n {
-                    let src = &grad[(b * self.c_out + co) * plane..][..plane];
-                    for (k, &v) in src.iter().enumerate() {
-                        row[k * n + b] = v;
-                    }
-                }
+                transpose_rows(row, n, |b| &grad[(b * self.c_out + co) * plane..][..plane])
             });
         lhs
     }
@@ -265,12 +290,9 @@ impl Swapped {
         let ([h, w], n) = (self.hw, self.n);
         // Channel `ci` channels-last, `[H, W, N]`, so each copy below is one contiguous run.
         let mut nhwc = vec![0f32; h * w * n];
-        for b in 0..n {
-            let plane = &x[(b * self.c_in + ci) * h * w..][..h * w];
-            for (p, &v) in plane.iter().enumerate() {
-                nhwc[p * n + b] = v;
-            }
-        }
+        transpose_rows(&mut nhwc, n, |b| {
+            &x[(b * self.c_in + ci) * h * w..][..h * w]
+        });
         let col_len = self.col_len();
         let mut col = vec![0f32; self.out[0] * self.out[1] * col_len];
         col.par_chunks_mut(col_len)
@@ -298,45 +320,6 @@ impl Swapped {
         (o * self.dilation[axis] + k * self.stride[axis])
             .checked_sub(self.padding[axis])
             .filter(|&i| i < self.hw[axis])
-    }
-}
-
-/// `dst` `[m, n]` = `lhs` `[m, k]` · `rhsᵀ`, `rhs` `[n, k]`, all row-major: flex 0.22.1's
-/// `gemm_f32` for its conv, argument for argument (the same strides, `alpha` 0, `beta` 1, its
-/// threshold for letting `gemm` use the thread pool), so `gemm` sums in the same order.
-fn gemm_like_flex(dst: &mut [f32], lhs: &[f32], rhs: &[f32], m: usize, n: usize) {
-    let k = lhs.len() / m.max(1);
-    assert!(dst.len() == m * n && lhs.len() == m * k && rhs.len() == n * k);
-    let parallelism = if m * n * k >= 192 * 192 * 192 {
-        gemm::Parallelism::Rayon(0)
-    } else {
-        gemm::Parallelism::None
-    };
-    // SAFETY: with the lengths asserted above every index `gemm` forms is in bounds: dst (i, j)
-    // at i·n + j, lhs (i, p) at i·k + p, rhs (p, j) at j·k + p, for i < m, j < n, p < k; `dst`
-    // is exclusively borrowed and overlaps neither input.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            false,
-            lhs.as_ptr(),
-            1,
-            k as isize,
-            rhs.as_ptr(),
-            k as isize,
-            1,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            parallelism,
-        );
     }
 }
 

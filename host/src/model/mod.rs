@@ -7,6 +7,8 @@ mod batch_norm;
 mod bits;
 mod cnn;
 mod conv;
+mod conv_forward;
+mod flex_conv;
 mod mlp;
 mod plain;
 mod pool;
