@@ -18,7 +18,6 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::conv::calculate_conv_output_size;
 use burn::backend::ops::{ConvOptions, FloatTensorOps, ModuleOps};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Flex, backend_extension};
@@ -27,9 +26,10 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::{DType, Slice, TensorData};
 use rayon::prelude::*;
+use std::ops::Deref;
 
 use super::conv_forward;
-use super::flex_conv::{ConvShape, TILE, gemm_like_flex};
+use super::flex_conv::{Im2colConv, TILE, gemm_like_flex};
 
 /// `conv.forward(x)`: `x` `[N, C_in, H, W]` → `[N, C_out, Ho, Wo]`. With our weight gradient when
 /// `x` is f32 on the CPU's autodiff device and `conv` has no bias, one group and symmetric
@@ -166,7 +166,7 @@ fn weight_grad(
     let (x, grad) = (x.to_contiguous(), grad.to_contiguous());
     let (x, grad): (&[f32], &[f32]) = (x.as_slice()?, grad.as_slice()?);
     let lhs = swapped.flat_kernel(grad);
-    let (c_in, c_out, [kh, kw]) = (swapped.c_in, swapped.c_out, swapped.out);
+    let (c_in, c_out, [kh, kw]) = (swapped.batch, swapped.c_out, swapped.out);
     let mut out = vec![0f32; c_in * c_out * kh * kw];
     out.par_chunks_mut(c_out * kh * kw)
         .enumerate()
@@ -200,30 +200,24 @@ fn transpose_rows<'a>(dst: &mut [f32], n: usize, row: impl Fn(usize) -> &'a [f32
 /// Positions per block of [`transpose_rows`]: 16 `f32`, one cache line of each row.
 const TRANSPOSE_BLOCK: usize = 16;
 
-/// The swapped convolution of [`weight_grad`]: `c_in` images of `n` channels, `h × w`, convolved
-/// with `c_out` kernels of `n` channels, `kh × kw` (the output gradient's plane), stride and
-/// dilation exchanged, to `out` = `[kh', kw']`.
+/// The swapped convolution of [`weight_grad`]: `C_in` images of `N` channels, `H × W` (the
+/// input, `[C_in, N, H, W]`), convolved with `C_out` kernels of `N` channels, `Ho × Wo` (the
+/// output gradient's plane), stride and dilation exchanged, to `[kh', kw']`.
 #[derive(Clone, Copy, Debug)]
-struct Swapped {
-    n: usize,
-    c_in: usize,
-    c_out: usize,
-    /// The input plane `[H, W]`.
-    hw: [usize; 2],
-    /// The "kernel": the output gradient's plane `[Ho, Wo]`.
-    k: [usize; 2],
-    /// The original convolution's stride (the swapped one's dilation).
-    stride: [usize; 2],
-    /// Its dilation (the swapped one's stride).
-    dilation: [usize; 2],
-    padding: [usize; 2],
-    /// The swapped convolution's output plane `[kh', kw']`.
-    out: [usize; 2],
+struct Swapped(Im2colConv);
+
+impl Deref for Swapped {
+    type Target = Im2colConv;
+
+    fn deref(&self) -> &Im2colConv {
+        &self.0
+    }
 }
 
 impl Swapped {
-    /// The swapped convolution, or `None` unless flex would run it through `conv3d_impl`
-    /// ([`ConvShape`] on `[C_in, N, 1, H, W]` ⊛ `[C_out, N, 1, Ho, Wo]`) in one tile.
+    /// The swapped convolution of `x` `[N, C_in, H, W]` and the output gradient
+    /// `[N, C_out, Ho, Wo]`, or `None` unless flex would run it through `conv3d_impl`
+    /// ([`Im2colConv::new`]) in one tile.
     fn new(x: &[usize], grad: &[usize], options: &ConvOptions<2>) -> Option<Self> {
         let (&[n, c_in, h, w], &[gn, c_out, ho, wo]) = (x, grad) else {
             return None;
@@ -231,49 +225,16 @@ impl Swapped {
         if options.groups != 1 || options.is_asymmetric() || n != gn {
             return None;
         }
-        let (stride, dilation, padding) =
-            (options.stride, options.dilation, options.padding_begin());
-        let size = |i: usize, k: usize, len: usize| {
-            calculate_conv_output_size(k, dilation[i], padding[i], stride[i], len)
-        };
-        let out = [size(0, ho, h), size(1, wo, w)];
-        let nonempty = [n, c_in, c_out, h, w, ho, wo, out[0], out[1]]
-            .iter()
-            .all(|&v| v > 0);
-        // The swapped convolution: `N` channels, stride and dilation exchanged.
-        let shape = ConvShape {
-            c_in: n,
-            c_out,
-            h,
-            k: [ho, wo],
-            stride: dilation,
-            padding,
-            dilation: stride,
-            out_w: out[1],
-        };
-        let one_tile = out[0] * out[1] <= TILE;
-        (nonempty && shape.takes_tiled_im2col() && one_tile).then_some(Swapped {
-            n,
-            c_in,
-            c_out,
-            hw: [h, w],
-            k: [ho, wo],
-            stride,
-            dilation,
-            padding,
-            out,
-        })
-    }
-
-    /// `N·Ho·Wo`: the length of one im2col row.
-    fn col_len(&self) -> usize {
-        self.n * self.k[0] * self.k[1]
+        let (stride, padding, dilation) =
+            (options.dilation, options.padding_begin(), options.stride);
+        let conv = Im2colConv::new([c_in, n, h, w], c_out, [ho, wo], stride, padding, dilation)?;
+        (conv.out[0] * conv.out[1] <= TILE).then_some(Swapped(conv))
     }
 
     /// flex's flattened kernel `[C_out, (Ho, Wo, N)]` from the output gradient `[N, C_out, Ho, Wo]`,
     /// output channels in parallel.
     fn flat_kernel(&self, grad: &[f32]) -> Vec<f32> {
-        let (n, plane) = (self.n, self.k[0] * self.k[1]);
+        let (n, plane) = (self.c_in, self.k[0] * self.k[1]);
         let mut lhs = vec![0f32; self.c_out * self.col_len()];
         lhs.par_chunks_mut(self.col_len())
             .enumerate()
@@ -285,13 +246,14 @@ impl Swapped {
 
     /// flex's im2col tile `[kh'·kw', (Ho, Wo, N)]` of input channel `ci` of `x` `[N, C_in, H, W]`:
     /// row `(i, j)` holds, for each kernel position `(a, b)`, the `N` values at
-    /// `(i·dilation + a·stride − padding, j·dilation + b·stride − padding)`, zeros outside.
+    /// `(i·s + a·d − padding, j·s + b·d − padding)`, zeros outside, where the swapped stride `s`
+    /// is the convolution's dilation and the swapped dilation `d` its stride.
     fn im2col(&self, x: &[f32], ci: usize) -> Vec<f32> {
-        let ([h, w], n) = (self.hw, self.n);
+        let ([h, w], n) = (self.hw, self.c_in);
         // Channel `ci` channels-last, `[H, W, N]`, so each copy below is one contiguous run.
         let mut nhwc = vec![0f32; h * w * n];
         transpose_rows(&mut nhwc, n, |b| {
-            &x[(b * self.c_in + ci) * h * w..][..h * w]
+            &x[(b * self.batch + ci) * h * w..][..h * w]
         });
         let col_len = self.col_len();
         let mut col = vec![0f32; self.out[0] * self.out[1] * col_len];
@@ -312,14 +274,6 @@ impl Swapped {
                 }
             });
         col
-    }
-
-    /// The input row (`axis` 0) or column (1) under output position `o` and kernel position `k`
-    /// of the swapped convolution, or `None` in the padding.
-    fn input_at(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
-        (o * self.dilation[axis] + k * self.stride[axis])
-            .checked_sub(self.padding[axis])
-            .filter(|&i| i < self.hw[axis])
     }
 }
 

@@ -9,11 +9,11 @@
 
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
-use burn::backend::ops::conv::calculate_conv_output_size;
 use burn::tensor::TensorData;
 use rayon::prelude::*;
+use std::ops::Deref;
 
-use super::flex_conv::{ConvShape, TILE, gemm_like_flex};
+use super::flex_conv::{Im2colConv, TILE, gemm_like_flex};
 
 /// flex's `conv2d` of `x` `[N, C_in, H, W]` with `weight` `[C_out, C_in, kh, kw]`, no bias →
 /// `[N, C_out, Ho, Wo]`, or `None` where flex would not take its tiled im2col path: then the
@@ -28,31 +28,26 @@ pub(super) fn forward(
     let (x, weight): (&[f32], &[f32]) = (x.as_slice()?, weight.as_slice()?);
     let w_flat = plan.flat_weight(weight);
     let (item_in, item_out) = (plan.c_in * plan.hw[0] * plan.hw[1], plan.item_len());
-    let mut out = vec![0f32; plan.n * item_out];
+    let mut out = vec![0f32; plan.batch * item_out];
     out.par_chunks_mut(item_out)
         .zip(x.par_chunks(item_in))
         .for_each_init(Scratch::default, |scratch, (dst, x)| {
             plan.convolve_item(x, &w_flat, scratch, dst)
         });
-    let shape = [plan.n, plan.c_out, plan.out[0], plan.out[1]];
+    let shape = [plan.batch, plan.c_out, plan.out[0], plan.out[1]];
     Some(FlexTensor::from_data(TensorData::new(out, shape)))
 }
 
-/// One convolution's shapes, as flex's `conv3d_impl` sees them (depth 1).
+/// A convolution flex runs through its tiled im2col, with the forward pass's steps.
 #[derive(Clone, Copy, Debug)]
-struct Plan {
-    n: usize,
-    c_in: usize,
-    c_out: usize,
-    /// The input plane `[H, W]`.
-    hw: [usize; 2],
-    /// The kernel `[kh, kw]`.
-    k: [usize; 2],
-    stride: [usize; 2],
-    padding: [usize; 2],
-    dilation: [usize; 2],
-    /// The output plane `[Ho, Wo]`.
-    out: [usize; 2],
+struct Plan(Im2colConv);
+
+impl Deref for Plan {
+    type Target = Im2colConv;
+
+    fn deref(&self) -> &Im2colConv {
+        &self.0
+    }
 }
 
 /// One thread's buffers, reused from one batch item to the next.
@@ -68,7 +63,7 @@ struct Scratch {
 
 impl Plan {
     /// The plan, or `None` unless flex 0.22.1 would run this convolution through `conv3d_impl`
-    /// ([`ConvShape`]).
+    /// ([`Im2colConv::new`]).
     fn new(x: &[usize], weight: &[usize], options: &ConvOptions<2>) -> Option<Self> {
         let (&[n, c_in, h, w], &[c_out, wc_in, kh, kw]) = (x, weight) else {
             return None;
@@ -78,39 +73,7 @@ impl Plan {
         }
         let (stride, padding, dilation) =
             (options.stride, options.padding_begin(), options.dilation);
-        let size = |i: usize, k: usize, len: usize| {
-            calculate_conv_output_size(k, stride[i], padding[i], dilation[i], len)
-        };
-        let out = [size(0, kh, h), size(1, kw, w)];
-        let nonempty = [n, c_in, c_out, h, w, kh, kw, out[0], out[1]]
-            .iter()
-            .all(|&v| v > 0);
-        let shape = ConvShape {
-            c_in,
-            c_out,
-            h,
-            k: [kh, kw],
-            stride,
-            padding,
-            dilation,
-            out_w: out[1],
-        };
-        (nonempty && shape.takes_tiled_im2col()).then_some(Plan {
-            n,
-            c_in,
-            c_out,
-            hw: [h, w],
-            k: [kh, kw],
-            stride,
-            padding,
-            dilation,
-            out,
-        })
-    }
-
-    /// `C_in · kh · kw`: the length of one im2col row.
-    fn col_len(&self) -> usize {
-        self.c_in * self.k[0] * self.k[1]
+        Im2colConv::new([n, c_in, h, w], c_out, [kh, kw], stride, padding, dilation).map(Plan)
     }
 
     /// `C_out · Ho · Wo`: one batch item's output.
@@ -186,14 +149,6 @@ impl Plan {
                 }
             }
         }
-    }
-
-    /// The input row (`axis` 0) or column (1) under output position `o` and kernel position `k`,
-    /// or `None` in the padding.
-    fn input_at(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
-        (o * self.stride[axis] + k * self.dilation[axis])
-            .checked_sub(self.padding[axis])
-            .filter(|&i| i < self.hw[axis])
     }
 }
 

@@ -2,40 +2,52 @@
 //! (`conv3d_impl`) takes, and the matrix product it runs on each tile, so that ours sum in
 //! flex's order.
 
+use burn::backend::ops::conv::calculate_conv_output_size;
+
 /// flex's `conv3d_impl` tile: its im2col works on at most this many output positions at once.
 pub(super) const TILE: usize = 512;
 
-/// A groups-1 convolution's shapes as flex's `conv3d_typed!` dispatch sees them, on the 3-D form
-/// `[N, C_in, 1, H, W]` ⊛ `[C_out, C_in, 1, kh, kw]` with output plane `[Ho, Wo]`.
+/// A groups-1 convolution `[batch, C_in, H, W]` ⊛ `[C_out, C_in, kh, kw]` →
+/// `[batch, C_out, Ho, Wo]` that flex runs through `conv3d_impl`, in that code's terms (depth 1).
+/// The forward pass ([`super::conv_forward`]) and the weight gradient (`super::conv`, batch and
+/// channel axes swapped) are both such convolutions.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct ConvShape {
+pub(super) struct Im2colConv {
+    pub batch: usize,
     pub c_in: usize,
     pub c_out: usize,
-    /// `H`.
-    pub h: usize,
-    /// `[kh, kw]`.
+    /// The input plane `[H, W]`.
+    pub hw: [usize; 2],
+    /// The kernel `[kh, kw]`.
     pub k: [usize; 2],
     pub stride: [usize; 2],
     pub padding: [usize; 2],
     pub dilation: [usize; 2],
-    /// `Wo`.
-    pub out_w: usize,
+    /// The output plane `[Ho, Wo]`.
+    pub out: [usize; 2],
 }
 
-impl ConvShape {
-    /// Whether flex sends it to `conv3d_impl`: none of its fast paths — 1×1, depthwise, few
-    /// channels (`C_in` ≤ 4 and `C_out` ≤ 16), 1-D direct — takes it.
-    pub(super) fn takes_tiled_im2col(&self) -> bool {
-        let ConvShape {
-            c_in,
-            c_out,
-            h,
-            k,
-            stride,
-            padding,
-            dilation,
-            out_w,
-        } = *self;
+impl Im2colConv {
+    /// The convolution of `x` `[batch, C_in, H, W]` with `C_out` kernels `[C_in, kh, kw]`, or
+    /// `None` unless every size, the output's too, is positive and flex 0.22.1's `conv3d_typed!`
+    /// dispatch sends it to `conv3d_impl`: none of its fast paths — 1×1, depthwise, few channels
+    /// (`C_in` ≤ 4 and `C_out` ≤ 16), 1-D direct — takes it.
+    pub(super) fn new(
+        x: [usize; 4],
+        c_out: usize,
+        k: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        dilation: [usize; 2],
+    ) -> Option<Self> {
+        let [batch, c_in, h, w] = x;
+        let size = |i: usize, len: usize| {
+            calculate_conv_output_size(k[i], stride[i], padding[i], dilation[i], len)
+        };
+        let out = [size(0, h), size(1, w)];
+        let nonempty = [batch, c_in, c_out, h, w, k[0], k[1], out[0], out[1]]
+            .iter()
+            .all(|&v| v > 0);
         let one_by_one = k == [1, 1] && stride == [1, 1] && padding == [0, 0];
         let depthwise = c_in == 1 && c_out == 1;
         let small_channel = c_in <= 4 && c_out <= 16;
@@ -45,8 +57,32 @@ impl ConvShape {
             && h == 1
             && c_in >= 32
             && k[1] <= 8
-            && out_w <= 800;
-        !(one_by_one || depthwise || small_channel || direct)
+            && out[1] <= 800;
+        let tiled = !(one_by_one || depthwise || small_channel || direct);
+        (nonempty && tiled).then_some(Im2colConv {
+            batch,
+            c_in,
+            c_out,
+            hw: [h, w],
+            k,
+            stride,
+            padding,
+            dilation,
+            out,
+        })
+    }
+
+    /// `C_in · kh · kw`: the length of one im2col row.
+    pub(super) fn col_len(&self) -> usize {
+        self.c_in * self.k[0] * self.k[1]
+    }
+
+    /// The input row (`axis` 0) or column (1) under output position `o` and kernel position `k`,
+    /// or `None` in the padding.
+    pub(super) fn input_at(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
+        (o * self.stride[axis] + k * self.dilation[axis])
+            .checked_sub(self.padding[axis])
+            .filter(|&i| i < self.hw[axis])
     }
 }
 
