@@ -1,7 +1,10 @@
 //! Records the commit this build comes from (`DL2PA_COMMIT`: short hash, or `unknown` outside a
 //! git checkout) for `dl2pa --version`, `metrics.json` and the line every results table starts
 //! with, so a figure can be matched with the code that made it even when an older binary made it.
-//! Uncommitted changes are not detected: a results script runs on committed code.
+//! Uncommitted changes are not detected: a results script runs on committed code. Nor is a
+//! switch between two checkouts (a worktree) that share one target dir: cargo takes them for the
+//! same package and watches the files of the one built last, so `docs/results/common.sh` checks
+//! the stamp of the build it makes against HEAD.
 use std::process::Command;
 
 fn git(args: &[&str]) -> Option<String> {

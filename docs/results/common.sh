@@ -6,6 +6,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dl2pa-target}"
 if [ -z "${BIN:-}" ]; then
   cargo build --release -p dl2pa >/dev/null 2>&1
   BIN="$CARGO_TARGET_DIR/release/dl2pa"
+  # Two checkouts sharing a target dir can leave a build with the other's commit (host/build.rs).
+  HEAD_COMMIT="$(git rev-parse --short=7 HEAD 2>/dev/null || echo unknown)"
+  case "$("$BIN" --version)" in
+    *"(commit $HEAD_COMMIT)") ;;
+    *) echo "$BIN says \"$("$BIN" --version)\", not commit $HEAD_COMMIT (HEAD); rebuild it:" \
+         "cargo clean --release -p dl2pa" >&2; exit 1 ;;
+  esac
 fi
 # The build names its own version and commit (host/build.rs), so a table made by an older BIN
 # names the code that made it, not the checkout the script ran in.
