@@ -1,22 +1,35 @@
-//! `fonts:DIR` on real faces: DejaVu (`apt-get install fonts-dejavu-core`, which CI installs).
+//! `fonts:DIR` on real faces: subsets of DejaVu shipped in `tests/fonts/` (their licence and the
+//! script that made them are there), so these tests need no system fonts. The tests named
+//! `system_*` read the system's font packages instead and run only with `DL2PA_SYSTEM_DATA=1`
+//! (CI sets it after installing the packages).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use dl2pa_data::fonts::{self, Fonts};
 use dl2pa_data::{DataSpec, LoadOptions, load};
 
-const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu";
-/// `apt-get install fonts-urw-base35` (CI installs it): a dingbat and a symbol font.
-const URW: &str = "/usr/share/fonts/opentype/urw-base35";
+/// The shipped fixtures.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fonts");
 
-/// A folder with the named DejaVu files (and `extra` copies under other names).
+/// A folder of the system's, when `DL2PA_SYSTEM_DATA=1` asks for tests of the system's
+/// packages; `None` (the test does nothing) otherwise.
+fn system(dir: &str) -> Option<PathBuf> {
+    if std::env::var_os("DL2PA_SYSTEM_DATA").is_some_and(|v| v == "1") {
+        Some(PathBuf::from(dir))
+    } else {
+        eprintln!("skipped: reads {dir}; set DL2PA_SYSTEM_DATA=1 to run it");
+        None
+    }
+}
+
+/// A folder with the named fixture files (and `extra` copies under other names).
 fn folder(files: &[&str], extra: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for f in files {
-        std::fs::copy(Path::new(DEJAVU).join(f), dir.path().join(f)).unwrap();
+        std::fs::copy(Path::new(FIXTURES).join(f), dir.path().join(f)).unwrap();
     }
     for (from, to) in extra {
-        std::fs::copy(Path::new(DEJAVU).join(from), dir.path().join(to)).unwrap();
+        std::fs::copy(Path::new(FIXTURES).join(from), dir.path().join(to)).unwrap();
     }
     dir
 }
@@ -141,9 +154,28 @@ fn bad_font_folders_are_refused_naming_what_is_wrong() {
 
 #[test]
 fn symbol_fonts_that_put_other_shapes_on_letters_are_left_out() {
+    // FixtureSymbol.ttf maps every letter and digit to a Greek glyph (`Lambda` on `A`).
+    let dir = folder(&FOUR, &[("FixtureSymbol.ttf", "FixtureSymbol.ttf")]);
+    let (_, report) = fonts::load(&spec(dir.path(), ""), 0.3, 0).unwrap();
+    assert_eq!((report.faces_found, report.symbol), (5, 1));
+    let used: Vec<&str> = report
+        .train_faces
+        .iter()
+        .chain(&report.test_faces)
+        .map(|f| f.family.as_str())
+        .collect();
+    assert!(used.iter().all(|f| f.starts_with("DejaVu")), "{used:?}");
+}
+
+/// URW's base 35 (`apt-get install fonts-urw-base35`): a real dingbat and a real symbol font.
+#[test]
+fn system_urw_dingbats_and_symbols_are_left_out() {
+    let Some(urw) = system("/usr/share/fonts/opentype/urw-base35") else {
+        return;
+    };
     let dir = folder(&FOUR, &[]);
     for f in ["D050000L.otf", "StandardSymbolsPS.otf"] {
-        std::fs::copy(Path::new(URW).join(f), dir.path().join(f)).unwrap();
+        std::fs::copy(urw.join(f), dir.path().join(f)).unwrap();
     }
     let (_, report) = fonts::load(&spec(dir.path(), ""), 0.3, 0).unwrap();
     assert_eq!((report.faces_found, report.symbol), (6, 2));
@@ -172,7 +204,7 @@ fn a_face_whose_outlines_dwarf_its_metrics_is_refused_not_rasterised() {
     // DejaVu Sans with an ascent − descent of one font unit (hhea, OS/2 typo and win metrics)
     // and every advance zero: each glyph's ink then spans thousands of boxes, and drawing it
     // whole would take gigabytes (found by the font_face fuzz target).
-    let mut bytes = std::fs::read(Path::new(DEJAVU).join("DejaVuSans.ttf")).unwrap();
+    let mut bytes = std::fs::read(Path::new(FIXTURES).join("DejaVuSans.ttf")).unwrap();
     let hhea = table(&bytes, b"hhea");
     bytes[hhea + 4..hhea + 8].copy_from_slice(&[0, 1, 0, 0]);
     let os2 = table(&bytes, b"OS/2");
@@ -191,4 +223,50 @@ fn a_face_whose_outlines_dwarf_its_metrics_is_refused_not_rasterised() {
     std::fs::write(dir.path().join("broken.ttf"), &bytes).unwrap();
     let (_, report) = fonts::load(&spec(dir.path(), ""), 0.3, 0).unwrap();
     assert_eq!((report.faces_found, report.not_covering), (5, 1));
+}
+
+/// Field case 2026-12-06 `ft2-empty-glyph`: a face whose `b` is a contour of zero area has a
+/// glyph box but no ink; it does not cover `b` and is left out, not trained on as a blank `b`.
+#[test]
+fn a_face_with_an_inkless_glyph_does_not_cover_that_character() {
+    let dir = folder(&["DejaVuSansMono.ttf", "DejaVuSerif.ttf"], &[]);
+    let degenerate = Path::new(FIXTURES).join("empty-glyph/DejaVuSans-EmptyB.ttf");
+    std::fs::copy(&degenerate, dir.path().join("DejaVuSans-EmptyB.ttf")).unwrap();
+    let set = dir.path().join("chars.txt");
+    std::fs::write(&set, "ABCabc012").unwrap();
+    let bytes = std::fs::read(&degenerate).unwrap();
+    let abc: Vec<char> = "ABCabc012".chars().collect();
+    assert_eq!(fonts::render::render(&bytes, 0, &abc, 32), None);
+    let without_b: Vec<char> = "ABCac012".chars().collect();
+    assert!(fonts::render::render(&bytes, 0, &without_b, 32).is_some());
+
+    let (ds, report) = fonts::load(
+        &spec(dir.path(), &format!(",chars=@{}", set.display())),
+        0.3,
+        0,
+    )
+    .unwrap();
+    assert_eq!((report.faces_found, report.not_covering), (3, 1));
+    let used: Vec<&str> = report
+        .train_faces
+        .iter()
+        .chain(&report.test_faces)
+        .map(|f| f.family.as_str())
+        .collect();
+    assert!(!used.contains(&"DejaVu Sans"), "{used:?}");
+    assert_eq!(ds.train.len() + ds.test.len(), 2 * 9);
+}
+
+/// Every DejaVu face of the system (`apt-get install fonts-dejavu-core`) gives the 62 classes.
+#[test]
+fn system_dejavu_faces_give_every_alnum_class() {
+    let Some(dejavu) = system("/usr/share/fonts/truetype/dejavu") else {
+        return;
+    };
+    let (ds, report) = fonts::load(&spec(&dejavu, ""), 0.3, 0).unwrap();
+    assert_eq!(ds.classes(), 62);
+    assert!(
+        report.train_faces.len() + report.test_faces.len() >= 4,
+        "{report:?}"
+    );
 }

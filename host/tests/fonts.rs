@@ -1,6 +1,6 @@
 //! `fonts:DIR` through the CLI: `dl2pa data` shows what a font folder holds, a run trained on
 //! it records its faces in `dataset.json`, and the run classifies a glyph saved as a PNG after
-//! the fonts are gone. Uses DejaVu (`fonts-dejavu-core`, which CI installs).
+//! the fonts are gone. Uses the DejaVu subsets shipped in `data/tests/fonts/` (no system fonts).
 
 mod common;
 
@@ -9,7 +9,8 @@ use std::path::Path;
 use common::{fails, ok, predicted};
 use dl2pa_data::fonts::render;
 
-const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu";
+/// The font fixtures of the data crate.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/tests/fonts");
 const FACES: [&str; 4] = [
     "DejaVuSans.ttf",
     "DejaVuSans-Bold.ttf",
@@ -20,7 +21,7 @@ const FACES: [&str; 4] = [
 fn fonts_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for f in FACES {
-        std::fs::copy(Path::new(DEJAVU).join(f), dir.path().join(f)).unwrap();
+        std::fs::copy(Path::new(FIXTURES).join(f), dir.path().join(f)).unwrap();
     }
     dir
 }

@@ -19,8 +19,9 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 pub const MAX_SPAN: f32 = 4.0;
 
 /// Renders `chars` of face `index` of `bytes` into `size × size` images, concatenated in order;
-/// `None` if the face does not parse, has no height, or has a glyph wider or taller than
-/// [`MAX_SPAN`] boxes.
+/// `None` if the face does not parse, has no height, has a glyph wider or taller than
+/// [`MAX_SPAN`] boxes, or has a glyph that draws no ink in the box (no outline, or one of zero
+/// area): such a face does not cover the set.
 pub fn render(bytes: &[u8], index: u32, chars: &[char], size: usize) -> Option<Vec<u8>> {
     let font = FontRef::try_from_slice_and_index(bytes, index).ok()?;
     let px = size as f32;
@@ -42,9 +43,9 @@ pub fn render(bytes: &[u8], index: u32, chars: &[char], size: usize) -> Option<V
         let id = font.glyph_id(c);
         let x = (px - font.h_advance(id)) / 2.0;
         let glyph = id.with_scale_and_position(scale, point(x, baseline));
-        let Some(outline) = font.outline_glyph(glyph) else {
-            continue;
-        };
+        // A glyph without an outline, or whose outline draws no ink (a contour of zero area),
+        // would be a blank image labelled with `c`: the face does not cover `c`.
+        let outline = font.outline_glyph(glyph)?;
         let b = outline.px_bounds();
         if !(b.width() <= MAX_SPAN * px && b.height() <= MAX_SPAN * px) {
             return None;
@@ -59,6 +60,9 @@ pub fn render(bytes: &[u8], index: u32, chars: &[char], size: usize) -> Option<V
                 *v = (*v).max((cover.clamp(0.0, 1.0) * 255.0).round() as u8);
             }
         });
+        if img.iter().all(|&v| v == 0) {
+            return None;
+        }
     }
     Some(out)
 }
