@@ -213,7 +213,7 @@ fn split_label(
         }
         for (j, f) in row.fields.iter().enumerate() {
             if j == col {
-                labels.push(f.trim().to_string());
+                labels.push(label(file, row.line, f)?);
             } else {
                 x.push(number(file, row.line, j, f)?);
             }
@@ -222,9 +222,41 @@ fn split_label(
     Ok((x, labels))
 }
 
-/// Class names and indices: integer labels in numeric order, others lexicographically.
+/// Spellings of a missing value that pandas, R and spreadsheets write into a label column
+/// (compared case-insensitively, as is the empty field). `NA` is not one of them: it can be a
+/// class (a country code).
+const MISSING: [&str; 7] = ["nan", "-nan", "<na>", "#n/a", "n/a", "null", "none"];
+
+/// The label of one row, trimmed; an empty or missing-value label is an error naming the line:
+/// a missing label is not a class.
+fn label(file: &Path, line: u64, field: &str) -> Result<String> {
+    let l = field.trim();
+    if l.is_empty() || MISSING.iter().any(|m| l.eq_ignore_ascii_case(m)) {
+        return Err(Error::format(
+            file,
+            format!(
+                "line {line}: label {l:?} is a missing value, not a class: drop the row or give it its class"
+            ),
+        ));
+    }
+    Ok(l.to_string())
+}
+
+/// A label as an integer class: `3`, or a number with no fractional part as pandas writes an
+/// integer column that once held a missing value (`3.0`, `3.00`, `3e0`).
+fn integer_label(l: &str) -> Option<i64> {
+    if let Ok(n) = l.parse::<i64>() {
+        return Some(n);
+    }
+    let v: f64 = l.parse().ok()?;
+    // Exactly representable and integral: 2^53 bounds the integers an f64 holds exactly.
+    (v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0).then_some(v as i64)
+}
+
+/// Class names and indices: labels that are all integers (`3` and `3.0` being one class, named
+/// `3`) in numeric order, others lexicographically.
 fn class_indices(labels: &[String]) -> (Vec<String>, Vec<u32>) {
-    let numeric: Option<Vec<i64>> = labels.iter().map(|l| l.parse::<i64>().ok()).collect();
+    let numeric: Option<Vec<i64>> = labels.iter().map(|l| integer_label(l)).collect();
     match numeric {
         Some(nums) => {
             let index: BTreeMap<i64, u32> = nums.iter().map(|&n| (n, 0)).collect();
@@ -463,5 +495,38 @@ mod tests {
             err.to_string(),
             "t.csv: line 2: 2 fields: expected 3 like the first row"
         );
+    }
+
+    #[test]
+    fn integer_labels_written_as_floats_are_one_class_in_numeric_order() {
+        let t = read_labelled(
+            Path::new("t.csv"),
+            b"x,label\n1,3\n2,3.0\n3,10\n4,2.00\n5,1e1\n",
+            "label",
+        )
+        .unwrap();
+        assert_eq!(t.classes, ["2", "3", "10"]);
+        assert_eq!(t.split.y, [1, 1, 2, 0, 2]);
+        // A fractional label makes the column names, compared as text.
+        let t = read_labelled(Path::new("t.csv"), b"x,label\n1,3\n2,3.5\n", "label").unwrap();
+        assert_eq!(t.classes, ["3", "3.5"]);
+    }
+
+    #[test]
+    fn an_empty_or_missing_value_label_is_an_error_naming_the_line() {
+        for missing in ["", " ", "NaN", "nan", "<NA>", "NULL", "None", "#N/A"] {
+            let text = format!("x,label\n1,a\n2,{missing}\n");
+            let err = read_labelled(Path::new("t.csv"), text.as_bytes(), "label").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "t.csv: line 3: label {:?} is a missing value, not a class: drop the row or give it its class",
+                    missing.trim()
+                )
+            );
+        }
+        // `NA` can be a class.
+        let t = read_labelled(Path::new("t.csv"), b"x,label\n1,NA\n2,EU\n", "label").unwrap();
+        assert_eq!(t.classes, ["EU", "NA"]);
     }
 }
