@@ -3,8 +3,9 @@
 //! Classes are the sub-folder names in sorted order. Hidden entries (`.*`: `.DS_Store`,
 //! `.ipynb_checkpoints/`) are never classes or images; any other entry that is not a class
 //! folder (at the top) or an image (in a class folder) is an error rather than skipped. Every
-//! image must have the size of the first one; images are read as grayscale when the first image
-//! is grayscale, else as RGB.
+//! image must have the size of the first one. The folder is read as RGB when any of its images is
+//! stored in colour (RGB, RGBA, palette, CMYK), its grayscale images then as gray RGB; as
+//! grayscale only when every image is — whatever the order of the files.
 
 use std::path::{Path, PathBuf};
 
@@ -34,8 +35,7 @@ pub fn load(dir: &Path) -> Result<(Split, Vec<String>, Shape)> {
             "no class sub-folders: expected DIR/<class>/<images>",
         ));
     }
-    let mut split = Split::default();
-    let mut shape: Option<Shape> = None;
+    let mut images = Vec::new();
     let mut classes = Vec::new();
     for (c, cdir) in class_dirs.iter().enumerate() {
         classes.push(
@@ -50,24 +50,40 @@ pub fn load(dir: &Path) -> Result<(Split, Vec<String>, Shape)> {
                     "not a PNG or JPEG image (hidden entries are skipped)",
                 ));
             }
-            let values = match shape {
-                None => {
-                    let img = image::decode(&file, None)?;
-                    shape = Some(img.shape);
-                    img.values
-                }
-                Some(s) => image::decode_as(&file, s).map_err(|e| match e {
-                    Error::Format { path, msg } => Error::Format {
-                        path,
-                        msg: format!("{msg} like the first image"),
-                    },
-                    other => other,
-                })?,
-            };
-            split.x.extend(values);
-            split.y.push(c as u32);
+            let img = image::decode(&file, None)?;
+            if let Some((first, _, _)) = images.first() {
+                same_size(&file, &img, first)?;
+            }
+            images.push((img, file, c as u32));
         }
     }
-    let shape = shape.ok_or_else(|| Error::format(dir, "no PNG or JPEG images found"))?;
+    let Some((first, _, _)) = images.first() else {
+        return Err(Error::format(dir, "no PNG or JPEG images found"));
+    };
+    let channels = images.iter().map(|(i, _, _)| i.shape.channels).max();
+    let shape = Shape {
+        channels: channels.unwrap_or(1),
+        ..first.shape
+    };
+    let mut split = Split::default();
+    for (img, _, c) in images {
+        split.x.extend(image::with_channels(img, shape.channels));
+        split.y.push(c);
+    }
     Ok((split, classes, shape))
+}
+
+/// An error naming `file` when `img` has another size than the folder's first image.
+fn same_size(file: &Path, img: &image::Image, first: &image::Image) -> Result<()> {
+    let (a, b) = (img.shape, first.shape);
+    if (a.height, a.width) == (b.height, b.width) {
+        return Ok(());
+    }
+    Err(Error::format(
+        file,
+        format!(
+            "image is {}x{}: expected {}x{} like the first image",
+            a.width, a.height, b.width, b.height
+        ),
+    ))
 }

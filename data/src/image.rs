@@ -62,6 +62,21 @@ pub fn decode(path: &Path, channels: Option<usize>) -> Result<Image> {
     Ok(Image { shape, values })
 }
 
+/// The values of `img` with `channels` channels: a grayscale image (1 channel) as gray RGB
+/// (each value three times, as the decoder's RGB conversion of a grayscale file gives), else
+/// unchanged.
+pub fn with_channels(img: Image, channels: usize) -> Vec<f32> {
+    if img.shape.channels == 1 && channels == 3 {
+        let mut v = Vec::with_capacity(3 * img.values.len());
+        for _ in 0..3 {
+            v.extend_from_slice(&img.values);
+        }
+        v
+    } else {
+        img.values
+    }
+}
+
 /// Decodes `path` for a network that reads `shape`: same size, converted to its channels.
 ///
 /// # Errors
