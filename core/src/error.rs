@@ -177,6 +177,8 @@ pub enum FormatError {
     CountOverflow,
     /// A label or expected class of a feature file is not below `classes`.
     LabelOutOfRange,
+    /// Flag bit 3 is set but fewer than the 4 bytes of the input identity follow the body.
+    InputIdTruncated,
 }
 
 impl fmt::Display for FormatError {
@@ -254,6 +256,7 @@ impl fmt::Display for FormatError {
             E::NetLastLayer => f.write_str("the backbone's last layer is not dense"),
             E::CountOverflow => f.write_str("count x dim overflows"),
             E::LabelOutOfRange => f.write_str("label or expected class out of range"),
+            E::InputIdTruncated => f.write_str("the flagged input identity is cut short"),
         }
     }
 }

@@ -250,3 +250,35 @@ proptest! {
         prop_assert_eq!(dot_le(&bytes, w).to_bits(), dot(&v, w).to_bits());
     }
 }
+
+/// Flag bit 3: the input identity round-trips, is absent from files written without it (the
+/// golden files), and a flagged file too short to hold it is refused with its own error.
+#[test]
+fn the_input_identity_round_trips_and_a_short_one_is_refused() {
+    let p = unit_rows(3, 4, 2);
+    let build = || ModelBuilder::f32(&p, 3, 4).names(&["x", "y", "z"]);
+    let plain = build().to_bytes();
+    assert_eq!(Model::from_bytes(&plain).unwrap().input_id(), None);
+    let with = build().input_id(0xdead_beef).to_bytes();
+    let m = Model::from_bytes(&with).unwrap();
+    assert_eq!(
+        (m.input_id(), m.class_name(2)),
+        (Some(0xdead_beef), Some("z"))
+    );
+    assert_eq!(with.len(), plain.len() + 4);
+    // The same body with bit 3 set and the identity cut to 3 bytes, sealed again.
+    let body = &plain[12..plain.len() - 4];
+    let mut short = body.to_vec();
+    short.extend_from_slice(&[1, 2, 3]);
+    let mut bytes = b"DL2P".to_vec();
+    bytes.extend_from_slice(&1u16.to_le_bytes());
+    bytes.extend_from_slice(&(8u16 | 1).to_le_bytes());
+    bytes.extend_from_slice(&(short.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&short);
+    let crc = crc32(&bytes);
+    bytes.extend_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        Model::from_bytes(&bytes).unwrap_err(),
+        Error::Format(FormatError::InputIdTruncated)
+    );
+}

@@ -23,7 +23,9 @@ const FLAG_NAMES: u16 = 1;
 const FLAG_BACKBONE: u16 = 2;
 /// Flag bit: an int8 layer-list backbone (convolutions, pooling, dense) follows the body.
 const FLAG_NET: u16 = 4;
-const KNOWN_FLAGS: u16 = FLAG_NAMES | FLAG_BACKBONE | FLAG_NET;
+/// Bit 3: 4 bytes after the body identify the input pipeline the model was trained behind.
+const FLAG_INPUT_ID: u16 = 8;
+const KNOWN_FLAGS: u16 = FLAG_NAMES | FLAG_BACKBONE | FLAG_NET | FLAG_INPUT_ID;
 
 /// How the prototypes are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -331,19 +333,24 @@ impl Model {
 
     fn parse(bytes: &[u8]) -> Parsed<ModelRef<'_>> {
         let (flags, body) = container::open(bytes, &MODEL_MAGIC, MODEL_VERSION, KNOWN_FLAGS)?;
-        let (b, backbone): (Body<'_>, _) = match (flags & FLAG_BACKBONE, flags & FLAG_NET) {
-            (0, 0) => (container::decode(body)?, None),
-            (0, _) | (_, 0) => {
-                let (b, rest) =
-                    postcard::take_from_bytes(body).map_err(|_| FormatError::BodyDoesNotDecode)?;
-                let backbone = if flags & FLAG_NET == 0 {
-                    Backbone::Mlp(decode_backbone(rest)?)
-                } else {
-                    Backbone::Net(decode_net(rest)?)
-                };
-                (b, Some(backbone))
-            }
-            _ => return Err(FormatError::BackboneConflict),
+        if flags & FLAG_BACKBONE != 0 && flags & FLAG_NET != 0 {
+            return Err(FormatError::BackboneConflict);
+        }
+        let (b, rest): (Body<'_>, _) =
+            postcard::take_from_bytes(body).map_err(|_| FormatError::BodyDoesNotDecode)?;
+        let (input_id, rest) = match rest.split_first_chunk::<4>() {
+            _ if flags & FLAG_INPUT_ID == 0 => (None, rest),
+            Some((id, rest)) => (Some(u32::from_le_bytes(*id)), rest),
+            None => return Err(FormatError::InputIdTruncated),
+        };
+        let backbone = if flags & FLAG_BACKBONE != 0 {
+            Some(Backbone::Mlp(decode_backbone(rest)?))
+        } else if flags & FLAG_NET != 0 {
+            Some(Backbone::Net(decode_net(rest)?))
+        } else if !rest.is_empty() {
+            return Err(FormatError::TrailingBytes);
+        } else {
+            None
         };
         let (k, d) = (b.classes as usize, b.dim as usize);
         check_sizes(k, d).map_err(|_| FormatError::SizeOutOfRange)?;
@@ -372,6 +379,7 @@ impl Model {
             num_prototypes: m,
             sigma: b.sigma,
             names: b.class_names,
+            input_id,
             bytes: bytes.len(),
         })
     }
@@ -447,10 +455,19 @@ pub struct ModelRef<'a> {
     num_prototypes: usize,
     sigma: &'a [u8],
     names: Option<&'a str>,
+    input_id: Option<u32>,
     bytes: usize,
 }
 
 impl<'a> ModelRef<'a> {
+    /// The identity of the input pipeline the model was trained behind (flag bit 3): an opaque
+    /// number the writer chose (`dl2pa export` writes the CRC-32 of the run's input schema), so
+    /// that a host can refuse to feed the model inputs prepared for another one. `None` in files
+    /// without it (all written before dl2pa 0.3).
+    pub fn input_id(&self) -> Option<u32> {
+        self.input_id
+    }
+
     /// Classes `K`.
     pub fn classes(&self) -> usize {
         self.classes
@@ -626,6 +643,7 @@ pub struct ModelBuilder {
     num_prototypes: usize,
     sigma: alloc::vec::Vec<u8>,
     names: Option<alloc::string::String>,
+    input_id: Option<u32>,
     backbone: Option<(f32, alloc::vec::Vec<crate::mlp::DenseI8>)>,
     net: Option<crate::net::NetI8>,
 }
@@ -663,9 +681,16 @@ impl ModelBuilder {
             num_prototypes: classes,
             sigma,
             names: None,
+            input_id: None,
             backbone: None,
             net: None,
         }
+    }
+
+    /// The identity of the input pipeline (see [`ModelRef::input_id`]; sets flag bit 3).
+    pub fn input_id(mut self, id: u32) -> Self {
+        self.input_id = Some(id);
+        self
     }
 
     /// σ (class → prototype index) out of `num_prototypes` prototypes.
@@ -719,6 +744,10 @@ impl ModelBuilder {
         };
         let mut encoded = postcard::to_allocvec(&body).unwrap_or_default();
         let mut flags = if self.names.is_some() { FLAG_NAMES } else { 0 };
+        if let Some(id) = self.input_id {
+            flags |= FLAG_INPUT_ID;
+            encoded.extend_from_slice(&id.to_le_bytes());
+        }
         if let Some((step, layers)) = &self.backbone {
             flags |= FLAG_BACKBONE;
             let mut push = |bytes: alloc::vec::Vec<u8>| encoded.extend_from_slice(&bytes);
