@@ -24,6 +24,7 @@
 pub mod augment;
 pub mod cifar;
 pub mod csv;
+mod digest;
 mod digits;
 pub mod entries;
 pub mod error;
@@ -38,6 +39,8 @@ mod schema;
 pub mod split;
 pub mod standardise;
 pub mod synthetic;
+
+pub use digest::DataDigest;
 
 pub use error::{Error, Result};
 pub use schema::{InputSchema, Inputs, MAX_FEATURES};
@@ -257,6 +260,42 @@ impl std::str::FromStr for DataSpec {
     }
 }
 
+/// `spec` with every path in it made absolute against the current folder (`csv:train.csv` →
+/// `csv:/home/me/a/train.csv`; for `fonts:` the folder and a `chars=@FILE`), so that a run's
+/// recorded `--data` names the same files from wherever the run is used. Specs without paths,
+/// and paths that are not UTF-8, are returned as given.
+///
+/// # Errors
+/// [`Error::Io`] if the current folder cannot be read.
+pub fn absolute_spec(spec: &str) -> Result<String> {
+    let Some((kind, arg)) = spec.split_once(':') else {
+        return Ok(spec.to_string());
+    };
+    let abs = |p: &str| -> Result<String> {
+        let a = std::path::absolute(p).map_err(|e| Error::io(p, e))?;
+        Ok(a.to_str().map_or_else(|| p.to_string(), str::to_string))
+    };
+    Ok(match kind {
+        "fashion-mnist" | "cifar10" | "cifar100" | "cifar100-coarse" | "csv" | "folder"
+            if !arg.is_empty() =>
+        {
+            format!("{kind}:{}", abs(arg)?)
+        }
+        "fonts" if !arg.is_empty() => {
+            let mut parts = Vec::new();
+            for (i, part) in arg.split(',').enumerate() {
+                parts.push(match part.strip_prefix("chars=@") {
+                    _ if i == 0 => abs(part)?,
+                    Some(file) if !file.is_empty() => format!("chars=@{}", abs(file)?),
+                    _ => part.to_string(),
+                });
+            }
+            format!("fonts:{}", parts.join(","))
+        }
+        _ => spec.to_string(),
+    })
+}
+
 /// How to load a spec.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
@@ -408,4 +447,32 @@ fn check(ds: &Dataset, path: &Path) -> Result<()> {
         return Err(Error::format(path, "empty test split"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_of_a_spec_become_absolute_and_the_rest_stays() {
+        let here = std::env::current_dir().unwrap();
+        let at = |p: &str| here.join(p).display().to_string();
+        assert_eq!(
+            absolute_spec("csv:a/train.csv").unwrap(),
+            format!("csv:{}", at("a/train.csv"))
+        );
+        assert_eq!(
+            absolute_spec("fonts:f,chars=@set.txt,size=16").unwrap(),
+            format!("fonts:{},chars=@{},size=16", at("f"), at("set.txt"))
+        );
+        for unchanged in [
+            "digits",
+            "fashion-mnist",
+            "csv:/abs/t.csv",
+            "fonts:/usr/share/fonts,chars=cjk",
+            "synthetic:classes=3",
+        ] {
+            assert_eq!(absolute_spec(unchanged).unwrap(), unchanged);
+        }
+    }
 }

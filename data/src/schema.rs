@@ -44,6 +44,39 @@ pub struct Inputs {
 pub const MAX_FEATURES: usize = 1 << 26;
 
 impl InputSchema {
+    /// The identity of this input pipeline: a CRC-32 (ISO-HDLC) over the class names, the
+    /// shape, the standardisation, the raw scale and the table layout, each field length-
+    /// prefixed and little-endian. An exported model carries it (model flag bit 3, FORMAT.md),
+    /// so inputs prepared by another run's schema are refused instead of misclassified.
+    pub fn id(&self) -> u32 {
+        const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+        let mut d = CRC.digest();
+        let mut text = |t: &str| {
+            d.update(&(t.len() as u64).to_le_bytes());
+            d.update(t.as_bytes());
+        };
+        self.classes.iter().for_each(|c| text(c));
+        if let Some(t) = &self.table {
+            t.columns.iter().for_each(|c| text(c));
+        }
+        let mut numbers: Vec<u64> = vec![self.classes.len() as u64];
+        let s = self.shape;
+        numbers.extend([s.channels, s.height, s.width].map(|v| v as u64));
+        numbers.extend(
+            self.standardisation
+                .iter()
+                .flat_map(|&(m, sd)| [m.to_bits(), sd.to_bits()]),
+        );
+        numbers.push(self.raw_scale.to_bits());
+        if let Some(t) = &self.table {
+            numbers.extend([t.columns.len(), t.width, t.label].map(|v| v as u64));
+        }
+        for n in numbers {
+            d.update(&n.to_le_bytes());
+        }
+        d.finalize()
+    }
+
     /// Checks a schema read from a file before anything uses it: at least two classes, a
     /// shape of at most [`MAX_FEATURES`] values, one finite `(mean, std > 0)` per channel, a
     /// finite positive raw scale, and a table layout that fits the shape.

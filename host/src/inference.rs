@@ -30,6 +30,8 @@ pub struct Classifier {
     pub sigma: Vec<u32>,
     /// Prototypes σ chose from, `M` (0 for `psc`).
     pub num_prototypes: usize,
+    /// The run directory it was loaded from.
+    pub run: std::path::PathBuf,
 }
 
 impl Classifier {
@@ -67,6 +69,7 @@ impl Classifier {
             config,
             info,
             network,
+            run: run.to_path_buf(),
         })
     }
 
@@ -85,10 +88,15 @@ impl Classifier {
     ///
     /// # Errors
     /// Whatever loading the data reports; [`Error::Arg`](crate::data::Error::Arg) for data that
-    /// does not fit the run.
+    /// does not fit the run; [`Error::Format`](crate::data::Error::Format) naming the run when
+    /// its own data (`spec` = `None`) is not what it was trained on (the digest differs).
     pub fn data(&self, spec: Option<&str>) -> Result<Dataset> {
-        let spec: DataSpec = spec.unwrap_or(&self.config.data).parse()?;
-        let ds = data::load(&spec, &self.config.load_options())?;
+        let text = spec.unwrap_or(&self.config.data);
+        let ds = data::load(&text.parse::<DataSpec>()?, &self.config.load_options())?;
+        if spec.is_none() {
+            // The run's own data must still be what it was trained on.
+            self.info.check_data(&self.run, text, ds.digest())?;
+        }
         ds.check_fits(self.schema())?;
         Ok(ds)
     }

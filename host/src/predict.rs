@@ -14,8 +14,8 @@ use crate::error::{Error, Result};
 ///
 /// # Errors
 /// [`Error::Io`](crate::data::Error::Io); [`Error::Format`](crate::data::Error::Format) if the file
-/// is not a model with a backbone or its input
-/// size differs from the run's.
+/// is not a model with a backbone, was exported from a run with another input schema (its
+/// input identity differs), or its input size differs from the run's.
 pub fn predict_with_model(
     model: &Path,
     inputs: &Inputs,
@@ -24,6 +24,22 @@ pub fn predict_with_model(
     let bytes = std::fs::read(model).map_err(|e| Error::io(model, e))?;
     let m = dl2pa_core::format::Model::from_bytes(&bytes)
         .map_err(|e| Error::format(model, e.to_string()))?;
+    if let Some(id) = m.input_id().filter(|&id| id != schema.id()) {
+        return Err(Error::format(
+            model,
+            format!(
+                "exported from another run: its inputs are prepared by input schema {id:08x} ({} classes: {}), this run's is {:08x} ({} classes: {}); predict with the run it was exported from",
+                m.classes(),
+                names(|c| m.class_name(c), m.classes()),
+                schema.id(),
+                schema.classes.len(),
+                names(
+                    |c| schema.classes.get(c).map(String::as_str),
+                    schema.classes.len()
+                ),
+            ),
+        ));
+    }
     let f = schema.features();
     match m.backbone() {
         None => {
@@ -57,4 +73,11 @@ pub fn predict_with_model(
             Err(e) => Err(Error::format(model, e.to_string())),
         })
         .collect()
+}
+
+/// The first few of `k` class names, for a message (`cat, dog, eel` or `0, 1, 2, …`).
+fn names<'a>(name: impl Fn(usize) -> Option<&'a str>, k: usize) -> String {
+    let shown: Vec<&str> = (0..k.min(3)).map(|c| name(c).unwrap_or("?")).collect();
+    let more = if k > 3 { ", …" } else { "" };
+    format!("{}{more}", shown.join(", "))
 }

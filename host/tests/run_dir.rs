@@ -72,7 +72,7 @@ fn the_run_files_count_the_training_set_and_name_their_writer() {
     );
     let info: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run.join("dataset.json")).unwrap()).unwrap();
-    assert_eq!(info["run_format"].as_u64(), Some(2));
+    assert_eq!(info["run_format"].as_u64(), Some(3));
     assert_eq!(info["train_examples"].as_u64(), Some(1438));
 }
 

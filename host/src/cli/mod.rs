@@ -100,3 +100,55 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb.set_message(what.to_string());
     pb
 }
+
+/// Progress of a long step (prototype estimation): a bar with an ETA on a terminal; otherwise
+/// (a log, a pipe) one line at the start and one per tenth done, with the ETA, so that a long
+/// estimate is never silent.
+struct StepLog {
+    what: &'static str,
+    bar: ProgressBar,
+    terminal: bool,
+    start: std::time::Instant,
+    next_tenth: usize,
+}
+
+impl StepLog {
+    fn new(what: &'static str) -> Self {
+        StepLog {
+            what,
+            bar: bar(0, what),
+            terminal: std::io::stderr().is_terminal(),
+            start: std::time::Instant::now(),
+            next_tenth: 0,
+        }
+    }
+
+    /// `done` of `total` steps.
+    fn at(&mut self, done: usize, total: usize) {
+        if done <= 1 {
+            self.start = std::time::Instant::now();
+        }
+        self.bar.set_length(total as u64);
+        self.bar.set_position(done as u64);
+        if self.terminal || total == 0 || done * 10 < self.next_tenth * total {
+            return;
+        }
+        let elapsed = self.start.elapsed().as_secs_f64();
+        let eta = if done == 0 {
+            String::new()
+        } else {
+            let left = elapsed * (total - done) as f64 / done as f64;
+            format!(
+                ", eta {}",
+                indicatif::HumanDuration(std::time::Duration::from_secs_f64(left))
+            )
+        };
+        eprintln!("{}: step {done}/{total}{eta}", self.what);
+        self.next_tenth = done * 10 / total + 1;
+    }
+
+    /// Clears the bar (the steps are over).
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

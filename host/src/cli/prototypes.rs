@@ -50,12 +50,9 @@ pub(super) fn run(device: DeviceChoice, a: &PrototypesArgs) -> Result<()> {
         batch: a.batch,
         seed: a.seed,
     };
-    let pb = super::bar(0, "optimising");
-    let est = prototypes::estimate(&request, &dev, |done, total| {
-        pb.set_length(total as u64);
-        pb.set_position(done as u64);
-    })?;
-    pb.finish_and_clear();
+    let mut steps = super::StepLog::new("optimising");
+    let est = prototypes::estimate(&request, &dev, |done, total| steps.at(done, total))?;
+    steps.finish();
     if let Some(out) = &a.out {
         crate::io::write_npy(out, &est.data, est.classes, est.dim)?;
     }

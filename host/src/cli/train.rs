@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::device::{self, DeviceChoice};
 use crate::error::Result;
 use crate::run::{RunDir, Summary};
+use crate::train::Progress;
 use crate::train::config::{TrainConfig, TrainFlags};
 
 /// `dl2pa train`.
@@ -19,7 +20,11 @@ pub struct TrainArgs {
     /// Settings from a TOML file (a run's config.toml re-runs it); flags override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Continue RUN from its last checkpoint with its config.toml (flags override, e.g. --epochs)
+    /// Continue RUN from its last checkpoint with its config.toml. Flags may change only how
+    /// training goes on: --epochs, --lr, --momentum, --weight-decay, --schedule,
+    /// --warmup-epochs, --milestones, --gamma, --batch-size, --loss, --reduction,
+    /// --ema-momentum, --assign-every, --assign-backoff, --crop, --flip, --balance, --mixup,
+    /// --many-threshold, --few-threshold, --eval-every; any other is refused
     #[arg(long, value_name = "RUN", conflicts_with_all = ["out", "config"])]
     pub resume: Option<PathBuf>,
     /// Stop after epoch N of the schedule (checkpoint written); continue later with --resume
@@ -47,10 +52,15 @@ pub(super) fn run(device: DeviceChoice, a: TrainArgs) -> Result<()> {
         run.display()
     );
     let pb = super::bar(cfg.epochs as u64, "epochs");
+    let mut prototypes = super::StepLog::new("prototypes");
     let resume = a.resume.is_some();
-    let summary = crate::train::train(&cfg, &dev, &run, resume, a.stop_after, &mut |line| {
-        pb.inc(1);
-        pb.suspend(|| eprintln!("{line}"));
+    let summary = crate::train::train(&cfg, &dev, &run, resume, a.stop_after, &mut |p| match p {
+        Progress::Prototypes { done, total } => prototypes.at(done, total),
+        Progress::Epoch(line) => {
+            prototypes.finish();
+            pb.inc(1);
+            pb.suspend(|| eprintln!("{line}"));
+        }
     })?;
     pb.finish_and_clear();
     print_summary(&cfg, &summary, &run)
@@ -100,9 +110,16 @@ fn print_summary(cfg: &TrainConfig, s: &Summary, run: &Path) -> Result<()> {
     let per: Vec<String> = classes
         .iter()
         .zip(&s.per_class_accuracy)
-        .map(|(c, a)| format!("{c} {a:.1}"))
+        .map(|(c, a)| a.map_or(format!("{c} –"), |a| format!("{c} {a:.1}")))
         .collect();
     println!("  per class   {}", per.join(" | "));
+    let untested = s.per_class_accuracy.iter().filter(|a| a.is_none()).count();
+    if untested > 0 {
+        println!(
+            "  note        {untested} of {} classes have no test example (– above; left out of the group means)",
+            classes.len()
+        );
+    }
     println!(
         "  run         {} (config.toml, metrics.json, state.json, ckpt/)",
         run.display()

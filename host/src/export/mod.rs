@@ -261,7 +261,8 @@ fn build(run: &Path, c: &Classifier, cfg: &ExportConfig) -> Result<Built> {
     };
     let mut builder = builder
         .sigma(&c.sigma, c.num_prototypes)
-        .names(&c.schema().classes);
+        .names(&c.schema().classes)
+        .input_id(c.schema().id());
     let backbone = if cfg.backbone {
         let b = build_backbone(run, c, cfg.quant)?;
         builder = b.int8.add_to(builder);

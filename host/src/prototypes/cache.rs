@@ -48,19 +48,29 @@ fn file(dir: &Path, request: &EstimateConfig, device: &Device) -> PathBuf {
 }
 
 /// The prototypes of `request`: from the cache ([`crate::cache::dir`]) when a valid file is there,
-/// else estimated and stored. A cache that cannot be written is reported on stderr and training
+/// else estimated (`progress(step, steps)` after each optimiser step) and stored. A cache that
+/// cannot be written is reported on stderr and training
 /// goes on.
 ///
 /// # Errors
 /// As [`estimate`].
-pub fn estimate_cached(request: &EstimateConfig, device: &Device) -> Result<Vec<f32>> {
-    estimate_in(crate::cache::dir().as_deref(), request, device)
+pub fn estimate_cached(
+    request: &EstimateConfig,
+    device: &Device,
+    progress: impl FnMut(usize, usize),
+) -> Result<Vec<f32>> {
+    estimate_in(crate::cache::dir().as_deref(), request, device, progress)
 }
 
 /// [`estimate_cached`] with the cache in `dir` (`None`: no cache).
-fn estimate_in(dir: Option<&Path>, request: &EstimateConfig, device: &Device) -> Result<Vec<f32>> {
+fn estimate_in(
+    dir: Option<&Path>,
+    request: &EstimateConfig,
+    device: &Device,
+    progress: impl FnMut(usize, usize),
+) -> Result<Vec<f32>> {
     estimate_in_with(dir, request, device, || {
-        Ok(estimate(request, device, |_, _| {})?.data)
+        Ok(estimate(request, device, progress)?.data)
     })
 }
 
@@ -121,7 +131,7 @@ mod tests {
             seed: 4,
         };
         let fresh = estimate(&request, &dev, |_, _| {}).unwrap().data;
-        let first = estimate_in(Some(dir.path()), &request, &dev).unwrap();
+        let first = estimate_in(Some(dir.path()), &request, &dev, |_, _| {}).unwrap();
         assert_eq!(first, fresh);
         let files: Vec<_> = std::fs::read_dir(dir.path().join("prototypes"))
             .unwrap()
@@ -134,7 +144,7 @@ mod tests {
             .collect();
         crate::io::write_npy(&path, &other, 12, 3).unwrap();
         assert_eq!(
-            estimate_in(Some(dir.path()), &request, &dev).unwrap(),
+            estimate_in(Some(dir.path()), &request, &dev, |_, _| {}).unwrap(),
             other
         );
         // A file that does not read as 12 × 3 finite values is estimated again and replaced.
@@ -144,7 +154,7 @@ mod tests {
         ] {
             std::fs::write(&path, bad).unwrap();
             assert_eq!(
-                estimate_in(Some(dir.path()), &request, &dev).unwrap(),
+                estimate_in(Some(dir.path()), &request, &dev, |_, _| {}).unwrap(),
                 fresh
             );
             assert_eq!(crate::io::read_npy(&path).unwrap().0, fresh);

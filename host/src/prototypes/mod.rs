@@ -144,6 +144,7 @@ pub fn estimate(
         Estimator::CrossPolytope => (cross_polytope(k, d), 0, None),
         Estimator::Gaussian | Estimator::Annealed | Estimator::Best => {
             let (procedure, steps) = procedure(used, opts)?;
+            check_memory(&procedure, k, d, crate::memory::available_bytes())?;
             let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
             let init = random_init(k, d, &mut rng);
             let (p, loss) = optimise(&init, k, procedure, steps, &mut rng, device, |s| {
@@ -171,6 +172,39 @@ pub fn estimate(
         seconds: start.elapsed().as_secs_f64(),
         quality,
     })
+}
+
+/// Peak bytes the optimisers hold per pair of rows they compare: their `B × B` tensors (Gram
+/// matrix, softmax weights of the current and the candidate step, the exponentials) in f32
+/// and the diagonal mask. Measured: the peak resident set of `dl2pa prototypes -d 8 --steps 5`
+/// grew by this much per pair from K = 2 000 to K = 6 000 (README, "Prototypes").
+const BYTES_PER_PAIR: u64 = 24;
+
+/// Refuses, before any allocation, an estimate whose `B × B` tensors (`B` = K, or the paper
+/// procedure's batch) would not fit in the `available` memory: the kernel would kill the
+/// process after minutes instead.
+///
+/// # Errors
+/// [`Error::Arg`](crate::data::Error::Arg) naming K, d, the memory needed and the memory
+/// available.
+fn check_memory(procedure: &Procedure, k: usize, d: usize, available: Option<u64>) -> Result<()> {
+    let rows = match *procedure {
+        Procedure::Paper { batch, .. } => batch,
+        Procedure::Annealed { .. } => k,
+    } as u64;
+    let needed = BYTES_PER_PAIR * rows * rows;
+    match available {
+        Some(free) if needed > free => Err(Error::arg(
+            "K",
+            k,
+            format!(
+                "prototypes whose {rows} x {rows} matrices fit in memory: estimating {k} in d = {d} needs about {:.1} GB, and {:.1} GB are available; use fewer classes, a smaller --batch (gaussian), or prototypes made elsewhere (--prototypes FILE)",
+                needed as f64 / 1e9,
+                free as f64 / 1e9
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The estimator `method` resolves to for `k` prototypes in R^d, and why; an error if a closed
@@ -240,4 +274,28 @@ pub fn load(path: &Path, expect: Option<(usize, usize)>) -> Result<(Vec<f32>, us
             .map_err(|_| Error::format(path, format!("prototype {r} is the zero vector")))?;
     }
     Ok((data, k, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_estimate_that_cannot_fit_in_memory_is_refused_with_what_it_needs() {
+        let annealed = Procedure::annealed();
+        let gb = 1_000_000_000;
+        let e = check_memory(&annealed, 65_535, 2, Some(24 * gb)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "K = 65535: expected prototypes whose 65535 x 65535 matrices fit in memory: estimating 65535 in d = 2 needs about 103.1 GB, and 24.0 GB are available; use fewer classes, a smaller --batch (gaussian), or prototypes made elsewhere (--prototypes FILE)"
+        );
+        assert!(check_memory(&annealed, 3_755, 8, Some(24 * gb)).is_ok());
+        assert!(check_memory(&annealed, 65_535, 2, None).is_ok());
+        let batched = Procedure::Paper {
+            t: 2.0,
+            lr: 0.1,
+            batch: 1_000,
+        };
+        assert!(check_memory(&batched, 65_535, 2, Some(gb)).is_ok());
+    }
 }

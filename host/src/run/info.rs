@@ -4,12 +4,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::InputSchema;
+use crate::data::{DataDigest, InputSchema};
 use crate::error::{Error, Result};
 
-/// The run-directory format this build writes. 2 added the version fields, the CSV layout and
-/// `calibration.json`; format 1 (dl2pa 0.1) had neither.
-pub const RUN_FORMAT: u32 = 2;
+/// The run-directory format this build writes. 3 added the data's digest (and records `--data`
+/// with absolute paths); 2 added the version fields, the CSV layout and `calibration.json`;
+/// format 1 (dl2pa 0.1) had neither. Runs of formats 1 and 2 still load; their data is not
+/// checked, having no digest.
+pub const RUN_FORMAT: u32 = 3;
 
 fn format_1() -> u32 {
     1
@@ -33,6 +35,9 @@ pub struct DatasetInfo {
     /// Classes, shape, standardisation, raw scale, CSV layout.
     #[serde(flatten)]
     pub schema: InputSchema,
+    /// The data as the reader loaded it (sizes and checksum; absent before run format 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_digest: Option<DataDigest>,
     /// For `fonts:` data: the faces used (file, face index, family, style, licence), by split,
     /// and how many were left out and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,7 +59,26 @@ impl DatasetInfo {
             train_examples,
             test_examples,
             schema,
+            data_digest: None,
             fonts: None,
+        }
+    }
+
+    /// Whether `now`, the digest of the data `spec` names today, is the data the run at `run`
+    /// was trained on. A run without a digest (format 1 or 2) is not checked.
+    ///
+    /// # Errors
+    /// [`Error::Format`](crate::data::Error::Format) naming the run and the data, with both
+    /// digests.
+    pub fn check_data(&self, run: &Path, spec: &str, now: DataDigest) -> Result<()> {
+        match self.data_digest {
+            Some(then) if then != now => Err(Error::format(
+                run,
+                format!(
+                    "{spec} is not the data this run was trained on ({then}; it now reads as {now}): the data changed since training, or its path names other data; train a new run on it (or evaluate on it with --data)"
+                ),
+            )),
+            _ => Ok(()),
         }
     }
 

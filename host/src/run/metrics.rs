@@ -57,8 +57,8 @@ pub struct Summary {
     pub test_top5: f64,
     /// Expected calibration error, percent.
     pub ece: f64,
-    /// Test accuracy per class, percent.
-    pub per_class_accuracy: Vec<f64>,
+    /// Test accuracy per class, percent; `null` for a class without test examples.
+    pub per_class_accuracy: Vec<Option<f64>>,
     /// Final σ, class → prototype (empty for `psc`).
     pub sigma: Vec<u32>,
     /// Labels moved over all assignment updates (called `churn` before run format 2).

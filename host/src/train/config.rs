@@ -211,7 +211,66 @@ train_config! {
     [value_name = "N"] eval_every: usize = 1;
 }
 
+/// The settings `train --resume` may change: how training goes on, not what the run is (its
+/// data, network, prototypes, method, seed and precision). Keep in step with the `--resume`
+/// help of `dl2pa train`, which lists them.
+pub const RESUMABLE: [&str; 21] = [
+    "epochs",
+    "lr",
+    "momentum",
+    "weight-decay",
+    "schedule",
+    "warmup-epochs",
+    "milestones",
+    "gamma",
+    "batch-size",
+    "loss",
+    "reduction",
+    "ema-momentum",
+    "assign-every",
+    "assign-backoff",
+    "crop",
+    "flip",
+    "balance",
+    "mixup",
+    "many-threshold",
+    "few-threshold",
+    "eval-every",
+];
+
 impl TrainConfig {
+    /// Checks that `resumed`, the settings a `--resume` would continue this run with, changes
+    /// only [`RESUMABLE`] settings.
+    ///
+    /// # Errors
+    /// [`Error::Format`](crate::data::Error::Format) naming `file` (the run's `config.toml`), the
+    /// first other setting that differs, the run's value and the new one.
+    pub fn check_resume(&self, resumed: &TrainConfig, file: &Path) -> Result<()> {
+        let table = |c: &TrainConfig| match toml::Value::try_from(c) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => toml::Table::new(),
+        };
+        let (was, now) = (table(self), table(resumed));
+        for (key, old) in &was {
+            let new = now.get(key);
+            if RESUMABLE.contains(&key.as_str()) || new == Some(old) {
+                continue;
+            }
+            let shown =
+                |v: Option<&toml::Value>| v.map_or_else(|| "(none)".into(), |v| v.to_string());
+            return Err(Error::format(
+                file,
+                format!(
+                    "--{key} cannot change when resuming: the run has {}, the command gives {}; train a new run with -o (resume may change --{})",
+                    shown(Some(old)),
+                    shown(new),
+                    RESUMABLE.join(", --")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads a `config.toml` written by a run (or by hand).
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -221,6 +280,19 @@ impl TrainConfig {
     /// As TOML, re-runnable with `dl2pa train --config`.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// This config with the paths of `--data` made absolute
+    /// ([`absolute_spec`](crate::data::absolute_spec)): what a new run records, so that it
+    /// names the same files from any folder.
+    ///
+    /// # Errors
+    /// [`Error::Io`](crate::data::Error::Io) if the current folder cannot be read.
+    pub fn with_absolute_data(&self) -> Result<Self> {
+        Ok(TrainConfig {
+            data: crate::data::absolute_spec(&self.data)?,
+            ..self.clone()
+        })
     }
 
     /// The network this config trains for `classes` classes.

@@ -18,8 +18,8 @@ pub struct Eval {
     pub top5: f64,
     /// Expected calibration error (15 equal-width bins), in percent.
     pub ece: f64,
-    /// Accuracy per class, in percent.
-    pub per_class: Vec<f64>,
+    /// Accuracy per class, in percent; `None` (JSON `null`) for a class without test examples.
+    pub per_class: Vec<Option<f64>>,
     /// Examples evaluated.
     pub examples: usize,
 }
@@ -110,7 +110,10 @@ impl Accumulator {
             top5: pct(self.top5, self.n),
             ece,
             per_class: (0..self.classes)
-                .map(|c| pct(self.per_class_hit[c], self.per_class_n[c]))
+                .map(|c| {
+                    (self.per_class_n[c] > 0)
+                        .then(|| pct(self.per_class_hit[c], self.per_class_n[c]))
+                })
                 .collect(),
             examples: self.n,
         }
@@ -119,7 +122,8 @@ impl Accumulator {
 
 /// Accuracy by training-set frequency: head (many-shot, more than `--many-threshold` training
 /// examples), tail (few-shot, fewer than `--few-threshold`), medium otherwise. Each is the mean
-/// of its classes' test accuracies (`None` when no class falls in the group).
+/// of its classes' test accuracies over the classes with test examples (`None` when no such
+/// class falls in the group); a class without test examples still counts in `classes`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Groups {
     /// Head accuracy, percent.
@@ -135,8 +139,9 @@ pub struct Groups {
 
 impl Groups {
     /// Splits per-class accuracies into groups by training counts.
-    pub fn new(per_class: &[f64], counts: &[usize], many: usize, few: usize) -> Self {
+    pub fn new(per_class: &[Option<f64>], counts: &[usize], many: usize, few: usize) -> Self {
         let mut acc = [(0.0, 0usize); 3];
+        let mut classes = [0usize; 3];
         for (&a, &n) in per_class.iter().zip(counts) {
             let g = if n > many {
                 0
@@ -145,15 +150,18 @@ impl Groups {
             } else {
                 1
             };
-            acc[g].0 += a;
-            acc[g].1 += 1;
+            classes[g] += 1;
+            if let Some(a) = a {
+                acc[g].0 += a;
+                acc[g].1 += 1;
+            }
         }
         let mean = |(s, n): (f64, usize)| (n > 0).then(|| s / n as f64);
         Groups {
             head: mean(acc[0]),
             medium: mean(acc[1]),
             tail: mean(acc[2]),
-            classes: [acc[0].1, acc[1].1, acc[2].1],
+            classes,
         }
     }
 }
@@ -175,7 +183,18 @@ mod tests {
         assert!((e.top1 - 100.0 / 3.0).abs() < 1e-9);
         assert!((e.top5 - 200.0 / 3.0).abs() < 1e-9);
         assert_eq!(a.predictions, vec![2, 2, 0]);
-        assert_eq!(e.per_class[2], 100.0);
+        assert_eq!(e.per_class[2], Some(100.0));
+        // Classes 3 and 4 have no test example: no accuracy, not 0 %.
+        assert_eq!((e.per_class[3], e.per_class[5]), (None, Some(0.0)));
+    }
+
+    #[test]
+    fn a_class_without_test_examples_is_left_out_of_its_group_mean() {
+        let g = Groups::new(&[Some(80.0), None, Some(40.0)], &[200, 10, 10], 100, 20);
+        assert_eq!((g.head, g.tail), (Some(80.0), Some(40.0)));
+        assert_eq!(g.classes, [1, 0, 2]);
+        let g = Groups::new(&[Some(80.0), None], &[200, 10], 100, 20);
+        assert_eq!((g.tail, g.classes), (None, [1, 0, 1]));
     }
 
     #[test]

@@ -33,9 +33,34 @@ use config::TrainConfig;
 use setup::Setup;
 use trainer::Trainer;
 
+/// What a training reports as it goes, to a progress bar or a log.
+#[derive(Clone, Copy, Debug)]
+pub enum Progress<'a> {
+    /// `done` of `total` steps of the prototype estimation, before the first epoch (only when
+    /// the prototypes are neither given nor cached: at K in the thousands it takes minutes).
+    Prototypes {
+        /// Steps done.
+        done: usize,
+        /// Steps in all.
+        total: usize,
+    },
+    /// An epoch ended; its one-line summary.
+    Epoch(&'a str),
+}
+
+impl std::fmt::Display for Progress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Progress::Prototypes { done, total } => write!(f, "prototypes: step {done}/{total}"),
+            Progress::Epoch(line) => f.write_str(line),
+        }
+    }
+}
+
 /// Trains into `run`, or continues it (`resume`; a run without a checkpoint yet starts over).
 /// With `until`, stops (checkpoint written) after that many epochs of the schedule, as a killed
-/// run would. `log` receives one line per epoch. One process at a time trains a run: it holds
+/// run would. `log` receives the prototype estimation's steps and one line per epoch
+/// ([`Progress`]). One process at a time trains a run: it holds
 /// `RUN/.lock` throughout.
 ///
 /// # Errors
@@ -49,21 +74,34 @@ pub fn train(
     run: &Path,
     resume: bool,
     until: Option<usize>,
-    log: &mut dyn FnMut(&str),
+    log: &mut dyn FnMut(Progress<'_>),
 ) -> Result<Summary> {
     let wall = Instant::now();
     let run = RunDir::new(run);
-    let mut setup = Setup::new(cfg, device, resume.then_some(&run))?;
+    let absolute;
+    let cfg = if resume {
+        // Refused before anything is read or written: a setting that makes the run another run.
+        run.config()?.check_resume(cfg, &run.file("config.toml"))?;
+        cfg
+    } else {
+        absolute = cfg.with_absolute_data()?;
+        &absolute
+    };
+    let mut setup = Setup::new(cfg, device, resume.then_some(&run), &mut |done, total| {
+        log(Progress::Prototypes { done, total });
+    })?;
     run.create()?;
     let _lock = run.lock()?;
     // A run killed before its first checkpoint starts again from the beginning.
     let resume = resume && run.has_state();
-    if resume {
-        run.write_config(cfg)?; // what the resumed run now trains to
-    } else {
+    if !resume {
         start(&run, cfg, &setup)?;
     }
     let mut trainer = Trainer::new(cfg, &setup, &run, resume, device)?;
+    if resume {
+        // Only once its checkpoint has loaded: what the resumed run now trains to.
+        run.write_config(cfg)?;
+    }
     let train = std::mem::take(&mut setup.data.train);
     let shape = setup.data.shape();
     let batches = Batches::new(
@@ -76,15 +114,15 @@ pub fn train(
     );
     let done = trainer.state.epochs_done;
     if done >= cfg.epochs {
-        log(&format!(
+        log(Progress::Epoch(&format!(
             "{} already has {done} of {} epochs",
             run.path().display(),
             cfg.epochs
-        ));
+        )));
     }
     for epoch in done..until.map_or(cfg.epochs, |u| u.min(cfg.epochs)) {
         let record = trainer.epoch(epoch, &batches, &setup.data.test)?;
-        log(&record.line(cfg.epochs, cfg.method.name()));
+        log(Progress::Epoch(&record.line(cfg.epochs, cfg.method.name())));
         trainer.commit(record, &setup)?;
     }
     trainer.finish(&setup, wall.elapsed().as_secs_f64())

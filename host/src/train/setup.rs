@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::config::{Method, Toggle, TrainConfig};
 use crate::data::augment::Augment;
-use crate::data::{self, DataSpec, Dataset, standardise};
+use crate::data::{self, DataDigest, DataSpec, Dataset, standardise};
 use crate::error::{Error, Result};
 use crate::model::{BackboneKind, NetworkSpec};
 use crate::prototypes;
@@ -33,6 +33,8 @@ pub struct Setup {
     pub augment: Augment,
     /// Training examples per class (after `--train-limit` and `--imbalance`).
     pub train_counts: Vec<usize>,
+    /// The data as loaded, before any limit or standardisation (`dataset.json` records it).
+    pub digest: DataDigest,
     /// Raw (unstandardised) training inputs for the int8 backbone's calibration: every
     /// `⌈n / 2000⌉`-th training example of MLP and CNN runs with prototypes, else empty.
     pub calibration: Vec<f32>,
@@ -40,16 +42,26 @@ pub struct Setup {
 
 impl Setup {
     /// Loads the data and the prototypes and checks that they fit `cfg`. For a resumed `run`,
-    /// the prototypes are the run's `prototypes.npy`.
+    /// the prototypes are the run's `prototypes.npy` and the data must be the run's (its digest);
+    /// `progress(step, steps)` follows a prototype estimation.
     ///
     /// # Errors
     /// [`Error::Arg`](crate::data::Error::Arg) for settings the data cannot meet; whatever reading
     /// the data or the
     /// prototypes reports.
-    pub fn new(cfg: &TrainConfig, device: &Device, run: Option<&RunDir>) -> Result<Self> {
+    pub fn new(
+        cfg: &TrainConfig,
+        device: &Device,
+        run: Option<&RunDir>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Self> {
         cfg.validate()?;
         let spec: DataSpec = cfg.data.parse()?;
         let mut data = data::load(&spec, &cfg.load_options())?;
+        let digest = data.digest();
+        if let Some(run) = run.filter(|r| r.file("dataset.json").exists()) {
+            run.info()?.check_data(run.path(), &cfg.data, digest)?;
+        }
         let stats = standardise::statistics(&data.train, data.shape());
         limit(&mut data, cfg)?;
         let k = data.classes();
@@ -75,13 +87,14 @@ impl Setup {
             Vec::new()
         };
         data.standardise(stats);
-        let prototypes = prototypes_for(cfg, k, device, run)?;
+        let prototypes = prototypes_for(cfg, k, device, run, progress)?;
         Ok(Setup {
             train_counts: data.train.counts(k),
             augment: augment(cfg.crop, cfg.flip, &data),
             network: cfg.network(k),
             prototypes,
             calibration,
+            digest,
             data,
         })
     }
@@ -102,6 +115,7 @@ impl Setup {
     pub fn info(&self) -> DatasetInfo {
         DatasetInfo {
             fonts: self.data.fonts.clone(),
+            data_digest: Some(self.digest),
             ..DatasetInfo::new(
                 &self.data.name,
                 self.train_counts.iter().sum(),
@@ -170,6 +184,7 @@ fn prototypes_for(
     k: usize,
     device: &Device,
     run: Option<&RunDir>,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Option<Vec<f32>>> {
     let d = cfg.dim;
     let saved = match run {
@@ -185,7 +200,7 @@ fn prototypes_for(
         Method::Psc => None,
         Method::Etf => Some(etf(k, d)?),
         Method::Dl2pa | Method::Fixed if cfg.prototypes.is_empty() => {
-            Some(estimated(cfg, k, device)?)
+            Some(estimated(cfg, k, device, progress)?)
         }
         Method::Dl2pa | Method::Fixed => Some(from_file(Path::new(&cfg.prototypes), k, d)?),
     })
@@ -211,7 +226,12 @@ fn etf(k: usize, d: usize) -> Result<Vec<f32>> {
 
 /// K estimated prototypes in `cfg.dim` dimensions, from the cache when they were estimated
 /// before.
-fn estimated(cfg: &TrainConfig, k: usize, device: &Device) -> Result<Vec<f32>> {
+fn estimated(
+    cfg: &TrainConfig,
+    k: usize,
+    device: &Device,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<f32>> {
     let request = prototypes::EstimateConfig {
         classes: k,
         dim: cfg.dim,
@@ -226,7 +246,7 @@ fn estimated(cfg: &TrainConfig, k: usize, device: &Device) -> Result<Vec<f32>> {
         burn::tensor::FloatDType::F32 => device.clone(),
         _ => Device::flex(),
     };
-    prototypes::cache::estimate_cached(&request, &f32_device)
+    prototypes::cache::estimate_cached(&request, &f32_device, progress)
 }
 
 /// `--prototypes FILE`: M ≥ K prototypes of dimension `d`.

@@ -51,6 +51,25 @@ pub fn case(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// A handed case under `host/tests/cases/2026-12-06/`.
+pub fn case_1206(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/2026-12-06")
+        .join(path)
+}
+
+/// Runs `dl2pa ARGS --device cpu` in the folder `cwd` (prototype cache off, as [`dl2pa`]).
+pub fn dl2pa_in(cwd: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dl2pa"))
+        .current_dir(cwd)
+        .env("DL2PA_CACHE_DIR", "")
+        .args(args)
+        .arg("--device")
+        .arg("cpu")
+        .output()
+        .expect("run dl2pa")
+}
+
 /// The class column of `predict` output (`NAME<TAB>CLASS` lines).
 pub fn predicted(out: &str) -> Vec<String> {
     out.lines()
