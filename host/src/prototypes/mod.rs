@@ -176,9 +176,10 @@ pub fn estimate(
 
 /// Peak bytes the optimisers hold per pair of rows they compare: their `B × B` tensors (Gram
 /// matrix, softmax weights of the current and the candidate step, the exponentials) in f32
-/// and the diagonal mask. Measured: the peak resident set of `dl2pa prototypes -d 8 --steps 5`
-/// grew by this much per pair from K = 2 000 to K = 6 000 (README, "Prototypes").
-const BYTES_PER_PAIR: u64 = 24;
+/// and the diagonal mask. Measured (2026-12-06, `/usr/bin/time -f %M dl2pa --device cpu
+/// prototypes -k K -d 8 --steps 5 --method annealed`): the peak resident set grew by 18.1 bytes
+/// per pair from K = 2 000 (111 MB) to 6 000 (677 MB), 17.5 to 10 000 (1 753 MB).
+const BYTES_PER_PAIR: u64 = 18;
 
 /// Refuses, before any allocation, an estimate whose `B × B` tensors (`B` = K, or the paper
 /// procedure's batch) would not fit in the `available` memory: the kernel would kill the
@@ -287,7 +288,7 @@ mod tests {
         let e = check_memory(&annealed, 65_535, 2, Some(24 * gb)).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "K = 65535: expected prototypes whose 65535 x 65535 matrices fit in memory: estimating 65535 in d = 2 needs about 103.1 GB, and 24.0 GB are available; use fewer classes, a smaller --batch (gaussian), or prototypes made elsewhere (--prototypes FILE)"
+            "K = 65535: expected prototypes whose 65535 x 65535 matrices fit in memory: estimating 65535 in d = 2 needs about 77.3 GB, and 24.0 GB are available; use fewer classes, a smaller --batch (gaussian), or prototypes made elsewhere (--prototypes FILE)"
         );
         assert!(check_memory(&annealed, 3_755, 8, Some(24 * gb)).is_ok());
         assert!(check_memory(&annealed, 65_535, 2, None).is_ok());
