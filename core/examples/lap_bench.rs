@@ -1,4 +1,4 @@
-//! `lap_bench`: dl2pa-core's solver behind the plug-in protocol of `../shared/bench/lap`.
+//! `lap_bench`: dl2pa-core's solver behind the plug-in protocol of `bench/lap`.
 //!
 //! ```text
 //! lap_bench [--f64] <matrix.bin>              # driver protocol: stdout σ, stderr last line = seconds

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README's "CPU throughput": training steps per second of the MLP and the CNN on burn's CPU
 # backend (flex) against PyTorch eager on the same CPU, 1 and 2 threads, in one run — the
-# protocol of ../shared/bench/throughput (batch 128, random data, forward + backward + SGD step).
+# protocol of bench/throughput (batch 128, random data, forward + backward + SGD step).
 # Rounds are interleaved (the machines are noisy) and the median of ROUNDS is reported.
 #
 #   bash docs/results/cpu-throughput.sh        # needs `pip install torch` (TORCH_PY=python to use)
@@ -10,7 +10,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 TORCH_PY="${TORCH_PY:-python3}"
-ANCHORS="${ANCHORS:-../shared/bench/throughput}"
+ANCHORS="${ANCHORS:-bench/throughput}"
 ROUNDS="${ROUNDS:-3}"
 cargo build --release -p dl2pa --example throughput >/dev/null 2>&1
 OURS="$CARGO_TARGET_DIR/release/examples/throughput"

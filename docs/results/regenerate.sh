@@ -17,7 +17,7 @@ run() { echo "+ dl2pa $*" >&2; "$BIN" --device cpu "$@"; }
 run experiment assign --data fashion-mnist --epochs 8 --seeds 3 -o "$OUT/fm"
 run experiment dims --data fashion-mnist --epochs 8 --seeds 3 -o "$OUT/fm"
 run experiment dims --seeds 2 -o "$OUT/digits"
-run experiment protos --anchors ../shared/bench/protos/anchors.json -o "$OUT/protos"
+run experiment protos --anchors bench/protos/anchors.json -o "$OUT/protos"
 run experiment solver -o "$OUT/solver"
 run experiment k100 --seeds 2 -o "$OUT/k100"
 cp "$OUT/fm/dims.md" docs/results/fm-dims.md

@@ -1,4 +1,4 @@
-//! Training-step throughput, the protocol of `../shared/bench/throughput` (forward + backward +
+//! Training-step throughput, the protocol of `bench/throughput` (forward + backward +
 //! SGD step at batch 128 on random data) with this crate's models, to run side by side with the
 //! PyTorch anchors:
 //!

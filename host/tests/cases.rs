@@ -1,5 +1,5 @@
 //! The inputs that failed when the product was tried as a new user would (`tests/cases/`,
-//! copied from `../shared/cases/2026-11-30/`), each doing what its README says.
+//! as they were handed to the project, with their README), each doing what its README says.
 
 mod common;
 
