@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One prepared run on a GPU machine (README, "GPU"), ≤ 8 minutes. The machine has no network:
+# One prepared run on a GPU machine (docs/gpu.md, "GPU"), ≤ 8 minutes. The machine has no network:
 # it gets gpu-bundle/ (bench/gpu/bundle.sh: dl2pa and the throughput example built with
 # --features wgpu and with --features vulkan, gzipped, and Debian's libvulkan.so.1); PyTorch is
 # installed there. Measures ResNet-32, batch 128, d = 64 (K = 100 for the training runs):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README's "One assignment update at K = 3 755": the criterion bench host/benches/assignment_update.rs
+# docs/results.md, "One assignment update at K = 3 755": the criterion bench host/benches/assignment_update.rs
 # (similarities, cold and warm solves late and early in training, the trainer's
 # Assignment::resolve), medians with criterion's 95 % interval. Run it on an otherwise idle
 # machine. Writes docs/results/assignment-update.md. About 3 min on 2 cores.

@@ -31,7 +31,7 @@ train_run() {
 }
 
 # in_pool CMD ARGS...: runs CMD in the background once fewer than JOBS (default 1) of the pool's
-# commands run; with JOBS > 1 each gets one rayon thread (the same bits: "Determinism" in README).
+# commands run; with JOBS > 1 each gets one rayon thread (the same bits: docs/determinism.md, "Determinism").
 # pool_wait: waits for all of them. A failed command fails the script (set -e) at either call.
 in_pool() {
   while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-1}" ]; do wait -n; done

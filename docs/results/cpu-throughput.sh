@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README's "CPU throughput": training steps per second of the MLP and the CNN on burn's CPU
+# docs/performance.md, "CPU throughput": training steps per second of the MLP and the CNN on burn's CPU
 # backend (flex) against PyTorch eager on the same CPU, 1 and 2 threads, in one run — the
 # protocol of bench/throughput (batch 128, random data, forward + backward + SGD step).
 # Rounds are interleaved (the machines are noisy) and the median of ROUNDS is reported.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CNN-on-the-microcontroller table of README ("On the Cortex-M4F"): trains (or resumes) the
+# The CNN-on-the-microcontroller table of docs/deployment.md ("On the Cortex-M4F"): trains (or resumes) the
 # README's Fashion-MNIST CNN run (`--backbone cnn --train-limit 30000 --epochs 4 --dim D`, seed 0),
 # exports it with its int8 layer list, measures f32 vs int8 and core vs host on all 10 000 test
 # images, writes the firmware demo's model and test vectors (firmware-demo/data/, d = 10 only),

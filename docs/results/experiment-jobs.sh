@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README "Results": `experiment --jobs 2` against one run after another on this machine's cores,
+# docs/results.md, "Results": `experiment --jobs 2` against one run after another on this machine's cores,
 # the same experiment (alnum fonts, CNN, d = 3, dl2pa / fixed / psc, 2 seeds, 1 epoch: 6 runs),
 # wall-clock seconds, and whether dims.json is the same file. A first pass warms the render and
 # prototype caches so that neither timed pass pays them. Writes docs/results/experiment-jobs.md.

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # K = 3 755 (cjk), d = 8, CNN, seed 0, 8 epochs: which of the two flags that helped the MLP
-# (`--head-bn false`, `--ema-momentum 0.5`; README "Closing the gap to psc") the CNN suffers
+# (`--head-bn false`, `--ema-momentum 0.5`; docs/results.md, "Closing the gap to psc") the CNN suffers
 # from, both together having cost it 17.8 points (fonts-cjk-gap.md). Three dl2pa runs on one set
 # of prototypes: the defaults and each flag alone. The defaults run has the settings of
 # fonts-cnn.sh's `CHARS=cjk DIMS=8:1` dl2pa run; it repeats that run's bits only on a CPU with the
-# same gemm blocking (README, "Determinism"), so compare the three runs of one machine.
+# same gemm blocking (docs/determinism.md, "Determinism"), so compare the three runs of one machine.
 # Self-contained: estimates the prototypes once (`dl2pa prototypes`, the trainer's own request:
 # `best` = annealed, 3 000 steps, seed 0), trains the first two side by side (one thread each;
 # the same bits as one at a time), then the third on all threads. Resumable. Writes

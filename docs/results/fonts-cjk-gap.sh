@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # K = 3 755 (cjk), d = 8, where psc leads dl2pa most: the setting that narrowed the gap on alnum
-# (README "Closing the gap to psc": no BatchNorm on the embedding head, class-mean EMA momentum
+# (docs/results.md, "Closing the gap to psc": no BatchNorm on the embedding head, class-mean EMA momentum
 # 0.5), each against its own baseline run of the same seed, prototypes and schedule:
 # - MLP, seeds 0-2, with --assign-backoff (the solver is most of an MLP epoch at this K), against
 #   fonts-cjk.sh's dl2pa-backoff runs;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CNN rows of README's "Many classes": CHARS (default alnum, K = 62; lgc: K = 127) with the
+# The CNN rows of docs/results.md, "Many classes": CHARS (default alnum, K = 62; lgc: K = 127) with the
 # project's CNN backbone at d = DIMS (default 3 and 10), dl2pa / fixed / psc, SEEDS seeds
 # (default 3), 8 epochs. JOBS runs at a time (default 2, `experiment --jobs`; the same bits as
 # one at a time, ~1.3x sooner on 2 cores). Resumable: finished runs are

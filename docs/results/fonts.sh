@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The many-class font tables of README ("Many classes: glyphs of the installed fonts"): what
+# The many-class font tables of docs/results.md ("Many classes: glyphs of the installed fonts"): what
 # `fonts:/usr/share/fonts` holds for each character set (with the packages README lists), a
 # preview image, and `experiment dims` on alnum (K = 62) and lgc (K = 127) with the MLP,
 # dl2pa / fixed / psc (etf at d = K − 1), 3 seeds. The two sweeps run side by side (the trainer

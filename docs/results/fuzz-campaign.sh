@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fuzz campaign of README ("Hardening"): every cargo-fuzz target for RUNS executions (default
+# The fuzz campaign of docs/hardening.md ("Hardening"): every cargo-fuzz target for RUNS executions (default
 # 10 million) from its corpus and seeds, JOBS targets at a time (default: the number of cores).
 # Writes docs/results/fuzz-campaign.md with the command, the version, the date and the CPU and,
 # per target, executions, seconds, coverage (edges, features), corpus size, crashes and the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The first epoch on a GPU with a cold and a warm kernel cache (README, "GPU"): `dl2pa train`
+# The first epoch on a GPU with a cold and a warm kernel cache (docs/gpu.md, "GPU"): `dl2pa train`
 # twice with the same DL2PA_CACHE_DIR, starting empty; epoch 1 and 2 training seconds of each.
 # Mesa's own shader cache is off, so on lavapipe only CubeCL's store (autotune results; compiled
 # SPIR-V in a `vulkan` build) is measured.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long-tailed Fashion-MNIST table of README ("Long-tailed classification"): the paper's
+# The long-tailed Fashion-MNIST table of docs/training.md ("Long-tailed classification"): the paper's
 # long-tail schedule (200 epochs, SGD lr 0.1, 5 warm-up epochs, x0.1 at 160 and 180, mixup 1),
 # MLP, seed 0, DL2PA and psc at rho = 0.01 / 0.02 and d = 10 / 3, and the DL2PA variants at
 # d = 10, rho = 0.01. Writes docs/results/fm-longtail.md. Resumable (finished runs are kept,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README's "Reduced precision": --precision f16 against f32, the same seeds, on a synthetic
+# docs/gpu.md, "Reduced precision": --precision f16 against f32, the same seeds, on a synthetic
 # 100-class task (5 000 test examples; MLP, d = 10, 10 epochs) on the GPU device.
 #   BIN=path/to/dl2pa bash docs/results/precision.sh     # a --features wgpu|vulkan build
 # Writes docs/results/precision-$(basename BIN).md. On lavapipe ~2 min per run.

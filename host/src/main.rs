@@ -5,7 +5,7 @@ use clap::Parser;
 /// burn's CPU backend allocates and frees every intermediate tensor of every step; glibc's
 /// allocator hands those pages back to the kernel and faults them in again (a third of a CNN
 /// step was page zeroing). mimalloc reuses them: +55 % MLP, +8 % CNN training throughput here
-/// (README, "CPU throughput"), and `keep_freed_pages` stops it returning the rest.
+/// (docs/performance.md, "CPU throughput"), and `keep_freed_pages` stops it returning the rest.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

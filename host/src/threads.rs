@@ -4,10 +4,10 @@
 //! Why: a thread outside the pool hands each parallel loop to the pool's threads and sleeps until
 //! they are done, so every operation of a training step pays a wake-up and a move of its data to
 //! another core's cache, and on `n` cores `n + 1` threads share them. On a pool thread the step
-//! takes part in its own loops instead. On the Intel Xeon of README's "CPU throughput" this made
+//! takes part in its own loops instead. On the Intel Xeon of docs/performance.md, "CPU throughput" this made
 //! the CNN's training steps 5–11 % faster on 1 and on 2 threads. The bits do not change: flex
 //! and `gemm` split work by the pool's size, which stays the same (tests/train.rs checks a
-//! training on the pool against one outside it; README's "Determinism").
+//! training on the pool against one outside it; docs/determinism.md, "Determinism").
 
 /// The stack of the pool's threads: what a main thread gets on Linux (`ulimit -s`, 8 MiB), since
 /// the whole program runs on one of them; rayon's default would be Rust's 2 MiB.

@@ -1,5 +1,5 @@
 //! The smallest useful program: the golden int8 model (parsed in place) classifying the golden
-//! embeddings, no printing. Its ELF size is the "model + classifier" figure in README; it exits
+//! embeddings, no printing. Its ELF size is the "model + classifier" figure in docs/deployment.md; it exits
 //! 0 when every prediction equals the host's.
 #![no_std]
 #![no_main]

@@ -1,7 +1,7 @@
 //! The smallest program that classifies raw images with the int8 CNN: the Fashion-MNIST model
 //! (parsed in place from flash), the core's layer-list kernels in a static arena, the 100 test
 //! images, no printing. Its ELF size minus the images is the "model + parser + kernels +
-//! runtime" flash figure in README; it exits 0 when every class equals the host's.
+//! runtime" flash figure in docs/deployment.md; it exits 0 when every class equals the host's.
 #![no_std]
 #![no_main]
 

@@ -1,8 +1,8 @@
 //! The training runs of an experiment, `--jobs` at a time.
 //!
 //! On the CPU two trainings on one thread each do more work than one training on two threads
-//! (flex's small kernels do not scale; README "CPU throughput"), and a training's bits depend
-//! neither on its thread count nor on trainings beside it (README "Determinism"), so running
+//! (flex's small kernels do not scale; docs/performance.md, "CPU throughput"), and a training's bits depend
+//! neither on its thread count nor on trainings beside it (docs/determinism.md, "Determinism"), so running
 //! several at once changes how long an experiment takes and nothing it reports.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

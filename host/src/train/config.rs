@@ -1,6 +1,6 @@
 //! Training settings: one list of fields gives both the config file keys and the CLI flags, so
 //! they share names (`--batch-size` ⇔ `batch-size = …`). Precedence: flags > `--config FILE` >
-//! defaults. Defaults are the settings that measured best (README, "Training").
+//! defaults. Defaults are the settings that measured best (docs/training.md, "Training").
 
 use std::path::Path;
 
