@@ -5,6 +5,7 @@
 
 pub mod cache;
 mod closed;
+mod fused;
 mod optimise;
 mod quality;
 mod sum_all;
@@ -23,6 +24,9 @@ pub use quality::{Quality, quality, quality_on};
 
 use crate::error::{Error, Result};
 
+/// Steps of the annealed estimators unless `--steps` says otherwise.
+const ANNEALED_STEPS: usize = 3000;
+
 /// Fewest classes / dimensions that make a prototype problem.
 pub const MIN_SIZE: usize = 2;
 
@@ -36,6 +40,10 @@ pub enum Estimator {
     Gaussian,
     /// The same loss with its temperature annealed up to the max-min objective.
     Annealed,
+    /// `annealed` as one fused CPU pass per step (no K × K matrices, τ moved every 10 steps):
+    /// the same objective, other bits; at K = 3 755, d = 8 about 24× faster than `annealed` on
+    /// 2 cores (docs/performance.md).
+    AnnealedFused,
     /// Simplex ETF; requires d ≥ K − 1.
     Etf,
     /// ±basis vectors; requires K ≤ 2d (optimal when K > d + 1).
@@ -121,13 +129,25 @@ pub fn resolve(classes: usize, dim: usize) -> (Estimator, String) {
             Estimator::CrossPolytope,
             "d + 1 < K <= 2d: the cross-polytope is optimal (max cosine exactly 0)".into(),
         )
-    } else {
+    } else if classes < FUSED_FROM {
         (
             Estimator::Annealed,
             "K > 2d: no closed form is known; annealed optimiser".into(),
         )
+    } else {
+        (
+            Estimator::AnnealedFused,
+            format!(
+                "K > 2d and K >= {FUSED_FROM}: no closed form is known; the annealed optimiser's fused CPU version"
+            ),
+        )
     }
 }
+
+/// From this many classes `best` uses [`Estimator::AnnealedFused`]: the tensor version's K × K
+/// matrices cost minutes there (981 s at K = 3 755, d = 8), and no run of the README's tables
+/// below it changes its prototypes.
+pub const FUSED_FROM: usize = 1000;
 
 /// Estimates prototypes. `progress(done, total)` reports optimiser steps.
 pub fn estimate(
@@ -142,6 +162,14 @@ pub fn estimate(
     let (data, steps, loss) = match used {
         Estimator::Etf => (simplex_etf(k, d), 0, None),
         Estimator::CrossPolytope => (cross_polytope(k, d), 0, None),
+        Estimator::AnnealedFused => {
+            let steps = opts.steps.unwrap_or(ANNEALED_STEPS);
+            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+            let init = random_init(k, d, &mut rng);
+            let schedule = optimise::Schedule::annealed(steps);
+            let (p, loss) = fused::annealed(&init, k, &schedule, |s| progress(s, steps))?;
+            (p, steps, Some(loss))
+        }
         Estimator::Gaussian | Estimator::Annealed | Estimator::Best => {
             let (procedure, steps) = procedure(used, opts)?;
             check_memory(&procedure, k, d, crate::memory::available_bytes())?;
@@ -246,7 +274,7 @@ fn procedure(used: Estimator, opts: &EstimateConfig) -> Result<(Procedure, usize
         };
         (paper, 1000)
     } else {
-        (Procedure::annealed(), 3000)
+        (Procedure::annealed(), ANNEALED_STEPS)
     };
     Ok((procedure, opts.steps.unwrap_or(default_steps)))
 }

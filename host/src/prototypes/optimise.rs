@@ -200,17 +200,35 @@ fn paper(
 }
 
 /// [`Procedure::Annealed`]'s temperatures over `steps` steps.
-struct Schedule {
-    tau_start: f64,
-    tau_end: f64,
-    tau_polish: f64,
-    steps: usize,
+pub(super) struct Schedule {
+    pub(super) tau_start: f64,
+    pub(super) tau_end: f64,
+    pub(super) tau_polish: f64,
+    pub(super) steps: usize,
 }
 
 impl Schedule {
+    /// The default annealed procedure's temperatures over `steps` steps.
+    pub(super) fn annealed(steps: usize) -> Self {
+        let Procedure::Annealed {
+            tau_start,
+            tau_end,
+            tau_polish,
+        } = Procedure::annealed()
+        else {
+            unreachable!("Procedure::annealed is annealed")
+        };
+        Schedule {
+            tau_start,
+            tau_end,
+            tau_polish,
+            steps,
+        }
+    }
+
     /// τ at step `s`: geometric from `tau_start` to `tau_end` over 80 % of the steps, then from
     /// `tau_end` to `tau_polish`.
-    fn tau(&self, s: usize) -> f64 {
+    pub(super) fn tau(&self, s: usize) -> f64 {
         let anneal = (self.steps * 4 / 5).max(1);
         if s < anneal {
             self.tau_start * (self.tau_end / self.tau_start).powf(s as f64 / anneal as f64)
