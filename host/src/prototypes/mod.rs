@@ -181,8 +181,16 @@ pub fn estimate(
             (p, steps, Some(loss))
         }
     };
-    // The exact f64 measurement costs O(K² d) on one core; large sets are measured on the device.
-    let quality = if k * k * d > 1 << 31 {
+    // The exact f64 measurement costs O(K² d) on one core; large sets are measured on the
+    // device, as K × K tensors, where those fit in memory (else on the CPU, slowly but surely).
+    let fits = check_memory(
+        &Procedure::annealed(),
+        k,
+        d,
+        crate::memory::available_bytes(),
+    )
+    .is_ok();
+    let quality = if k * k * d > 1 << 31 && fits {
         quality_on(&data, k, d, device)?
     } else {
         quality(&data, k, d)
