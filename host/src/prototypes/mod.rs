@@ -41,7 +41,7 @@ pub enum Estimator {
     /// The same loss with its temperature annealed up to the max-min objective.
     Annealed,
     /// `annealed` as one fused CPU pass per step (no K × K matrices, τ moved every 10 steps):
-    /// the same objective, other bits; at K = 3 755, d = 8 about 24× faster than `annealed` on
+    /// the same objective, other bits; at K = 3 755, d = 8 26× faster than `annealed` on
     /// 2 cores (docs/performance.md).
     AnnealedFused,
     /// Simplex ETF; requires d ≥ K − 1.
