@@ -34,6 +34,16 @@ fn folder(files: &[&str], extra: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// The families of the faces a load kept, train then test.
+fn families(report: &fonts::Report) -> Vec<&str> {
+    report
+        .train_faces
+        .iter()
+        .chain(&report.test_faces)
+        .map(|f| f.family.as_str())
+        .collect()
+}
+
 fn spec(dir: &Path, rest: &str) -> Fonts {
     Fonts::parse(&format!("{}{rest}", dir.display())).unwrap()
 }
@@ -158,12 +168,7 @@ fn symbol_fonts_that_put_other_shapes_on_letters_are_left_out() {
     let dir = folder(&FOUR, &[("FixtureSymbol.ttf", "FixtureSymbol.ttf")]);
     let (_, report) = fonts::load(&spec(dir.path(), ""), 0.3, 0).unwrap();
     assert_eq!((report.faces_found, report.symbol), (5, 1));
-    let used: Vec<&str> = report
-        .train_faces
-        .iter()
-        .chain(&report.test_faces)
-        .map(|f| f.family.as_str())
-        .collect();
+    let used = families(&report);
     assert!(used.iter().all(|f| f.starts_with("DejaVu")), "{used:?}");
 }
 
@@ -179,12 +184,7 @@ fn system_urw_dingbats_and_symbols_are_left_out() {
     }
     let (_, report) = fonts::load(&spec(dir.path(), ""), 0.3, 0).unwrap();
     assert_eq!((report.faces_found, report.symbol), (6, 2));
-    let used: Vec<&str> = report
-        .train_faces
-        .iter()
-        .chain(&report.test_faces)
-        .map(|f| f.family.as_str())
-        .collect();
+    let used = families(&report);
     assert!(used.iter().all(|f| f.starts_with("DejaVu")), "{used:?}");
 }
 
@@ -247,12 +247,7 @@ fn a_face_with_an_inkless_glyph_does_not_cover_that_character() {
     )
     .unwrap();
     assert_eq!((report.faces_found, report.not_covering), (3, 1));
-    let used: Vec<&str> = report
-        .train_faces
-        .iter()
-        .chain(&report.test_faces)
-        .map(|f| f.family.as_str())
-        .collect();
+    let used = families(&report);
     assert!(!used.contains(&"DejaVu Sans"), "{used:?}");
     assert_eq!(ds.train.len() + ds.test.len(), 2 * 9);
 }

@@ -92,7 +92,6 @@ fn exp8(x: [f32; LANES]) -> [f32; LANES] {
     let mut xs = [0.0f32; LANES];
     let mut kf = [0.0f32; LANES];
     let mut r = [0.0f32; LANES];
-    let mut q = [0.0f32; LANES];
     let mut out = [0.0f32; LANES];
     // A value below the cutoff becomes −88, whose 2^k has a zero exponent field: the lane
     // computes 0 like the others, without a branch that would keep the loop scalar.
@@ -105,9 +104,7 @@ fn exp8(x: [f32; LANES]) -> [f32; LANES] {
     for l in 0..LANES {
         r[l] = (xs[l] - kf[l] * LN2_HI) - kf[l] * LN2_LO;
     }
-    for l in 0..LANES {
-        q[l] = C[6];
-    }
+    let mut q = [C[6]; LANES];
     for c in C[..6].iter().rev() {
         for l in 0..LANES {
             q[l] = *c + r[l] * q[l];

@@ -7,13 +7,7 @@ use std::process::Command;
 /// Runs `dl2pa ARGS --device cpu`, with the prototype cache off: what a test sees must not
 /// depend on what earlier runs on the machine left in `~/.cache/dl2pa`.
 pub fn dl2pa(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_dl2pa"))
-        .env("DL2PA_CACHE_DIR", "")
-        .args(args)
-        .arg("--device")
-        .arg("cpu")
-        .output()
-        .expect("run dl2pa")
+    dl2pa_in(Path::new("."), args)
 }
 
 /// Runs and expects success; returns stdout.
