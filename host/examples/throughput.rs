@@ -43,6 +43,7 @@ impl Bench {
             dim,
             head_bn,
             classifier: None,
+            cosine: false,
         };
         let gray = Shape {
             channels: 1,

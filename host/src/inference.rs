@@ -24,11 +24,12 @@ pub struct Classifier {
     pub info: DatasetInfo,
     /// The network in inference mode.
     pub network: Network,
-    /// `P[σ]`, `K × d`, class order (none for `psc`).
+    /// `P[σ]`, `K × d`, class order; the learned class vectors for `cosine-softmax` (none for
+    /// `psc`).
     pub class_prototypes: Option<Vec<f32>>,
-    /// σ of the last checkpoint (empty for `psc`).
+    /// σ of the last checkpoint (the identity for `cosine-softmax`, empty for `psc`).
     pub sigma: Vec<u32>,
-    /// Prototypes σ chose from, `M` (0 for `psc`).
+    /// Prototypes σ chose from, `M` (`K` for `cosine-softmax`, 0 for `psc`).
     pub num_prototypes: usize,
     /// The run directory it was loaded from.
     pub run: std::path::PathBuf,
@@ -60,12 +61,21 @@ impl Classifier {
         } else {
             None
         };
+        // cosine-softmax: the learned unit class vectors, as prototypes under σ = identity.
+        let learned = class_vector_rows(&network)?;
+        let (class_prototypes, num_prototypes, sigma) = match (prototypes, learned) {
+            (Some((p, m)), _) => (
+                Some(class_rows(&p, &state.sigma, config.dim)),
+                m,
+                state.sigma,
+            ),
+            (None, Some(v)) => (Some(v), k, (0..k as u32).collect()),
+            (None, None) => (None, 0, state.sigma),
+        };
         Ok(Classifier {
-            class_prototypes: prototypes
-                .as_ref()
-                .map(|(p, _)| class_rows(p, &state.sigma, config.dim)),
-            num_prototypes: prototypes.map_or(0, |(_, m)| m),
-            sigma: state.sigma,
+            class_prototypes,
+            num_prototypes,
+            sigma,
             config,
             info,
             network,
@@ -219,6 +229,15 @@ pub fn evaluate(
     })?;
     let preds = acc.predictions.clone();
     Ok((acc.finish(), preds))
+}
+
+/// The unit class vectors of a `cosine-softmax` network as host values, `K × d`, in class
+/// order; `None` for other networks.
+///
+/// # Errors
+/// [`Error::Numerical`] if they cannot be read.
+pub fn class_vector_rows(network: &Network) -> Result<Option<Vec<f32>>> {
+    network.class_vectors().map(read_rows).transpose()
 }
 
 /// L2-normalised embeddings (`len × d`) of `split` under `network` (inference mode).

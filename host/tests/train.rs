@@ -187,7 +187,12 @@ fn baselines_run_through_the_same_loop() {
     dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
-    for (method, dim) in [(Method::Fixed, 3), (Method::Psc, 3), (Method::Etf, 9)] {
+    for (method, dim) in [
+        (Method::Fixed, 3),
+        (Method::Psc, 3),
+        (Method::Etf, 9),
+        (Method::CosineSoftmax, 3),
+    ] {
         let mut cfg = TrainConfig {
             method,
             dim,

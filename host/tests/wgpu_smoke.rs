@@ -48,6 +48,7 @@ fn one_step_matches_the_cpu_and_the_loss_falls() {
         dim: 8,
         head_bn: false,
         classifier: None,
+        cosine: false,
     };
     let shape = Shape {
         channels: 1,

@@ -134,6 +134,36 @@ fn psc_runs_cannot_be_exported() {
     assert!(err.contains("psc run"), "{err}");
 }
 
+/// A cosine-softmax network classifies by its nearest unit class vector, as prototypes do: it
+/// exports with its MLP backbone (the class vectors as prototypes, σ the identity), and the core
+/// agrees with the run's f32 network on the shipped digits.
+#[test]
+fn cosine_softmax_runs_export_their_class_vectors() {
+    dl2pa::cache::fix_dir(None);
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dl2pa::train::config::TrainConfig {
+        method: dl2pa::train::config::Method::CosineSoftmax,
+        dim: 8,
+        epochs: 6,
+        widths: vec![64],
+        ..Default::default()
+    };
+    let s = dl2pa::train::train(&cfg, &dev, dir.path(), false, None, &mut |_| {}).unwrap();
+    assert!(s.test_top1 > 80.0, "top-1 {}", s.test_top1);
+    let c = Classifier::load(dir.path(), &dev).unwrap();
+    assert_eq!(c.sigma, (0..10).collect::<Vec<u32>>());
+    let out = dir.path().join("m.dl2p");
+    let cfg = ExportConfig {
+        backbone: true,
+        ..ExportConfig::int8()
+    };
+    export(dir.path(), &out, &cfg, &dev).unwrap();
+    let (same, n) = agreement(dir.path(), &out, &dev);
+    assert_eq!(n, 1797);
+    assert!(same * 100 >= 99 * n, "{same} of {n} agree");
+}
+
 /// A CNN run exports as a layer list: the core's `classify_raw` on the written file equals the
 /// host's independent integer simulation on every raw test image, the folded f32 network equals
 /// the trained one, and the arena is the largest layer input + output + patches.

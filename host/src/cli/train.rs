@@ -22,8 +22,8 @@ pub struct TrainArgs {
     pub config: Option<PathBuf>,
     /// Continue RUN from its last checkpoint with its config.toml. Flags may change only how
     /// training goes on: --epochs, --lr, --momentum, --weight-decay, --schedule,
-    /// --warmup-epochs, --milestones, --gamma, --batch-size, --loss, --reduction,
-    /// --ema-momentum, --assign-every, --assign-backoff, --crop, --flip, --balance, --mixup,
+    /// --warmup-epochs, --milestones, --gamma, --batch-size, --loss, --scale, --margin,
+    /// --label-smoothing, --reduction, --ema-momentum, --assign-every, --assign-backoff, --crop, --flip, --balance, --mixup,
     /// --many-threshold, --few-threshold, --eval-every; any other is refused
     #[arg(long, value_name = "RUN", conflicts_with_all = ["out", "config"])]
     pub resume: Option<PathBuf>,

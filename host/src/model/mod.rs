@@ -1,6 +1,6 @@
 //! Networks: a backbone ending in a `d`-dimensional linear layer, then the DL2PA head
-//! (optional BatchNorm1d; the caller L2-normalises) or, for the `psc` baseline, a linear
-//! softmax classifier.
+//! (optional BatchNorm1d; the caller L2-normalises) and, for the softmax baselines, a learned
+//! classifier: linear (`psc`) or unit class vectors scored by cosine (`cosine-softmax`).
 
 mod batch_norm;
 #[cfg(test)]
@@ -51,13 +51,17 @@ pub enum Backbone {
     ResNet(ResNet),
 }
 
-/// The trained network: backbone, head and (for `psc`) classifier. (The deployed model is the
-/// core's `dl2pa_core::format::Model`, written by `export`.)
+/// The trained network: backbone, head and (for the softmax baselines) classifier. (The
+/// deployed model is the core's `dl2pa_core::format::Model`, written by `export`.)
 #[derive(Module, Debug)]
 pub struct Network {
     backbone: Backbone,
     bn: Option<BatchNorm>,
     classifier: Option<Linear>,
+    /// Whether the classifier's columns are class vectors scored by cosine (no bias). Not a
+    /// parameter: it comes from the run's config, so checkpoints are the same as before it.
+    #[module(skip)]
+    cosine: bool,
 }
 
 /// What to build.
@@ -71,8 +75,10 @@ pub struct NetworkSpec {
     pub dim: usize,
     /// BatchNorm1d on the embedding.
     pub head_bn: bool,
-    /// Classes, when a linear classifier follows (`psc`).
+    /// Classes, when a learned classifier follows (`psc`, `cosine-softmax`).
     pub classifier: Option<usize>,
+    /// The classifier scores by cosine to unit class vectors, without bias (`cosine-softmax`).
+    pub cosine: bool,
 }
 
 impl Network {
@@ -99,9 +105,12 @@ impl Network {
             bn: spec
                 .head_bn
                 .then(|| BatchNormConfig::new(spec.dim).init(device)),
-            classifier: spec
-                .classifier
-                .map(|k| LinearConfig::new(spec.dim, k).init(device)),
+            classifier: spec.classifier.map(|k| {
+                LinearConfig::new(spec.dim, k)
+                    .with_bias(!spec.cosine)
+                    .init(device)
+            }),
+            cosine: spec.cosine,
         })
     }
 
@@ -118,9 +127,30 @@ impl Network {
         }
     }
 
-    /// Class logits of the linear classifier (`psc` only).
+    /// Class scores `[N, K]` of the learned classifier from embeddings `z` `[N, d]`: the linear
+    /// layer's logits (`psc`), or the cosines to the unit class vectors (`cosine-softmax`,
+    /// unscaled). `None` for prototype methods.
     pub fn logits(&self, z: Tensor<2>) -> Option<Tensor<2>> {
-        self.classifier.as_ref().map(|c| c.forward(z))
+        match (&self.classifier, self.cosine) {
+            (Some(c), false) => Some(c.forward(z)),
+            (Some(_), true) => self
+                .class_vectors()
+                .map(|v| l2_normalize(z).matmul(v.transpose())),
+            (None, _) => None,
+        }
+    }
+
+    /// The unit class vectors `[K, d]` of a `cosine-softmax` classifier (the normalised
+    /// columns of its weight); `None` for other networks.
+    pub fn class_vectors(&self) -> Option<Tensor<2>> {
+        let c = self.classifier.as_ref().filter(|_| self.cosine)?;
+        Some(l2_normalize(c.weight.val().transpose()))
+    }
+
+    /// Whether the embedding is classified by the nearest unit vector — prototypes or learned
+    /// class vectors — rather than by a linear layer (`psc`).
+    pub fn classifies_by_vectors(&self) -> bool {
+        self.classifier.is_none() || self.cosine
     }
 }
 

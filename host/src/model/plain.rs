@@ -140,7 +140,7 @@ fn conv_bn(block: &super::cnn::ConvBnRelu) -> Result<ConvF32> {
 impl Network {
     /// The MLP backbone as plain dense layers (ReLU between them), the embedding BatchNorm
     /// folded into the last one. `None` for convolutional backbones and `psc` models (whose
-    /// output is not an embedding for prototypes).
+    /// output is not an embedding for unit class vectors).
     ///
     /// # Errors
     /// [`Error::Numerical`] if a tensor cannot be read back.
@@ -148,7 +148,7 @@ impl Network {
         let Backbone::Mlp(mlp) = &self.backbone else {
             return Ok(None);
         };
-        if self.classifier.is_some() {
+        if !self.classifies_by_vectors() {
             return Ok(None);
         }
         let mut out = mlp.layers().map(dense).collect::<Result<Vec<_>>>()?;
@@ -174,7 +174,7 @@ impl Network {
         let Backbone::Cnn(cnn) = &self.backbone else {
             return Ok(None);
         };
-        if self.classifier.is_some() {
+        if !self.classifies_by_vectors() {
             return Ok(None);
         }
         let mut out = dense(&cnn.out)?;

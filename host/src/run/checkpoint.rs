@@ -162,6 +162,7 @@ mod tests {
             dim: 3,
             head_bn: true,
             classifier: None,
+            cosine: false,
         };
         let shape = Shape {
             channels: 1,

@@ -49,6 +49,9 @@ pub struct Assignment {
     similarity: Vec<f32>,
     /// `P[σ]`, `K × d`, on the training device.
     class_prototypes: Tensor<2>,
+    /// The prototypes no class is assigned to, `(M − K) × d` in index order (`None` when
+    /// `M = K`): the cross-entropy loss scores them as wrong answers for every class.
+    unassigned: Option<Tensor<2>>,
 }
 
 impl Assignment {
@@ -63,6 +66,7 @@ impl Assignment {
     ) -> Self {
         let k = sigma.len();
         let class_prototypes = rows(&prototypes, &sigma, dim, device);
+        let unassigned = unassigned_rows(&prototypes, &sigma, dim, device);
         Assignment {
             // f32 whatever --precision says: an EMA over thousands of batches, and rows of
             // classes not yet seen are zero, which normalising in f16 turns into NaN.
@@ -75,6 +79,7 @@ impl Assignment {
             solver: Solver::new(),
             similarity: Vec::new(),
             class_prototypes,
+            unassigned,
         }
     }
 
@@ -86,6 +91,15 @@ impl Assignment {
     /// `P[σ]`, `[K, d]`: the prototype of each class, in class order.
     pub fn class_prototypes(&self) -> &Tensor<2> {
         &self.class_prototypes
+    }
+
+    /// Every prototype, `[M, d]`: `P[σ]` in class order, then the unassigned ones in index
+    /// order — so row `c < K` is class `c`'s target.
+    pub fn class_ordered_prototypes(&self) -> Tensor<2> {
+        match &self.unassigned {
+            Some(u) => Tensor::cat(vec![self.class_prototypes.clone(), u.clone()], 0),
+            None => self.class_prototypes.clone(),
+        }
     }
 
     /// `P[σ]` as host values, `K × d`.
@@ -139,6 +153,7 @@ impl Assignment {
         self.sigma.copy_from_slice(new);
         let device = self.means.device();
         self.class_prototypes = rows(&self.prototypes, &self.sigma, self.dim, &device);
+        self.unassigned = unassigned_rows(&self.prototypes, &self.sigma, self.dim, &device);
         Ok(Update {
             iteration,
             moved,
@@ -185,6 +200,22 @@ fn rows(prototypes: &[f32], sigma: &[u32], dim: usize, device: &Device) -> Tenso
     Tensor::from_data(TensorData::new(data, [sigma.len(), dim]), device)
 }
 
+/// The prototypes outside σ's image, in index order, as `[M − K, d]` (`None` when `M = K`).
+fn unassigned_rows(
+    prototypes: &[f32],
+    sigma: &[u32],
+    dim: usize,
+    device: &Device,
+) -> Option<Tensor<2>> {
+    let m = prototypes.len() / dim;
+    let mut assigned = vec![false; m];
+    for &j in sigma {
+        assigned[j as usize] = true;
+    }
+    let rest: Vec<u32> = (0..m as u32).filter(|&j| !assigned[j as usize]).collect();
+    (!rest.is_empty()).then(|| rows(prototypes, &rest, dim, device))
+}
+
 /// A `[R, C]` tensor as host values.
 ///
 /// # Errors
@@ -196,7 +227,36 @@ pub fn read_rows(t: Tensor<2>) -> Result<Vec<f32>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Update, similarities};
+    use super::{Assignment, Update, similarities};
+    use burn::prelude::Device;
+
+    /// Row `c < K` of the cross-entropy's prototypes is class `c`'s `P[σ(c)]`; the unassigned
+    /// ones follow in index order, and follow σ when it moves.
+    #[test]
+    fn class_ordered_prototypes_put_each_class_target_first_then_the_unassigned() {
+        let p: Vec<f32> = (0..5).flat_map(|j| [j as f32, 1.0]).collect();
+        let dev = Device::flex();
+        let a = Assignment::new(p, 2, vec![3, 0], vec![0.0; 4], 0.9, &dev);
+        let rows = a
+            .class_ordered_prototypes()
+            .try_into_vec_as::<f32>()
+            .unwrap();
+        let first: Vec<f32> = rows.chunks(2).map(|r| r[0]).collect();
+        assert_eq!(first, [3.0, 0.0, 1.0, 2.0, 4.0]);
+        let square = Assignment::new(
+            vec![1.0, 0.0, 0.0, 1.0],
+            2,
+            vec![1, 0],
+            vec![0.0; 4],
+            0.9,
+            &dev,
+        );
+        let rows = square
+            .class_ordered_prototypes()
+            .try_into_vec_as::<f32>()
+            .unwrap();
+        assert_eq!(rows, [0.0, 1.0, 1.0, 0.0]);
+    }
 
     /// Finished runs are read back (experiments, `--resume`): a record from before the solver's
     /// work was kept still reads, with zero work.

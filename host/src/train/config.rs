@@ -35,6 +35,10 @@ pub enum Method {
     Psc,
     /// Simplex-ETF prototypes, fixed assignment (needs d >= K - 1).
     Etf,
+    /// Learnable unit class vectors, softmax cross-entropy over `s·cos` (NormFace): the
+    /// paper's PSC row with a scale that can converge.
+    #[serde(rename = "cosine-softmax")]
+    CosineSoftmax,
 }
 
 impl Method {
@@ -45,23 +49,34 @@ impl Method {
             Method::Fixed => "fixed",
             Method::Psc => "psc",
             Method::Etf => "etf",
+            Method::CosineSoftmax => "cosine-softmax",
         }
     }
 
-    /// Whether the method classifies by prototypes (all but `psc`).
+    /// Whether the method trains towards fixed prototypes under an assignment σ (`dl2pa`,
+    /// `fixed`, `etf`): the run stores the prototypes and σ.
     pub fn uses_prototypes(self) -> bool {
+        matches!(self, Method::Dl2pa | Method::Fixed | Method::Etf)
+    }
+
+    /// Whether the method classifies by the nearest unit class vector — prototypes, or the
+    /// learned vectors of `cosine-softmax` — and so exports to dl2pa-core (all but `psc`).
+    pub fn classifies_by_vectors(self) -> bool {
         self != Method::Psc
     }
 }
 
-/// Pull loss towards the assigned prototype.
+/// The loss of the prototype methods (`dl2pa`, `fixed`, `etf`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Loss {
-    /// `1 − cos` (paper eq. 6).
+    /// Pull `1 − cos` towards the assigned prototype (paper eq. 6).
     Cos,
-    /// `(1 − cos)²` (the authors' code).
+    /// Pull `(1 − cos)²` (the authors' code).
     Cos2,
+    /// Cross-entropy over `s·cos` to every prototype, the assigned one the target (with
+    /// `--scale`, `--margin`, `--label-smoothing`).
+    Ce,
 }
 
 /// How per-sample losses combine.
@@ -154,8 +169,16 @@ train_config! {
     [value_name = "FILE"] prototypes: String = String::new();
     /// How to estimate prototypes when no file is given [default: best]
     [value_enum] proto_method: Estimator = Estimator::Best;
-    /// Pull loss [default: cos]
+    /// Loss of the prototype methods: the pull 1 - cos (cos), its square (cos2), or
+    /// cross-entropy over s*cos to every prototype (ce) [default: cos]
     [value_enum] loss: Loss = Loss::Cos;
+    /// Scale s of the cosine logits of --loss ce and cosine-softmax (0: auto) [default: 0]
+    [value_name = "S"] scale: f64 = 0.0;
+    /// Additive cosine margin m of --loss ce and cosine-softmax: the target's logit is
+    /// s*(cos - m) (CosFace) [default: 0]
+    [value_name = "M"] margin: f64 = 0.0;
+    /// Label smoothing of --loss ce and cosine-softmax: weight spread evenly over all logits [default: 0]
+    [value_name = "EPS"] label_smoothing: f64 = 0.0;
     /// Loss reduction over the batch [default: mean]
     [value_enum] reduction: Reduction = Reduction::Mean;
     /// BatchNorm1d on the embedding before normalisation [default: true]
@@ -211,10 +234,13 @@ train_config! {
     [value_name = "N"] eval_every: usize = 1;
 }
 
+/// `--scale auto`: the scale of the cosine logits (see docs/objective.md for the sweep).
+pub const AUTO_SCALE: f64 = 16.0;
+
 /// The settings `train --resume` may change: how training goes on, not what the run is (its
 /// data, network, prototypes, method, seed and precision). Keep in step with the `--resume`
 /// help of `dl2pa train`, which lists them.
-pub const RESUMABLE: [&str; 21] = [
+pub const RESUMABLE: [&str; 24] = [
     "epochs",
     "lr",
     "momentum",
@@ -225,6 +251,9 @@ pub const RESUMABLE: [&str; 21] = [
     "gamma",
     "batch-size",
     "loss",
+    "scale",
+    "margin",
+    "label-smoothing",
     "reduction",
     "ema-momentum",
     "assign-every",
@@ -302,7 +331,19 @@ impl TrainConfig {
             widths: self.widths.clone(),
             dim: self.dim,
             head_bn: self.head_bn,
-            classifier: (!self.method.uses_prototypes()).then_some(classes),
+            classifier: matches!(self.method, Method::Psc | Method::CosineSoftmax)
+                .then_some(classes),
+            cosine: self.method == Method::CosineSoftmax,
+        }
+    }
+
+    /// The scale `s` of the cosine logits (`--scale`; auto: [`AUTO_SCALE`]) for `classes`
+    /// classes.
+    pub fn cosine_scale(&self, _classes: usize) -> f64 {
+        if self.scale > 0.0 {
+            self.scale
+        } else {
+            AUTO_SCALE
         }
     }
 
@@ -376,6 +417,19 @@ impl TrainConfig {
                 "--mixup",
                 self.mixup,
                 "alpha >= 0 (0 turns mixup off)",
+            ));
+        }
+        if !(self.scale.is_finite() && self.scale >= 0.0) {
+            return Err(Error::arg("--scale", self.scale, ">= 0 (0: auto)"));
+        }
+        if !(0.0..1.0).contains(&self.margin) {
+            return Err(Error::arg("--margin", self.margin, "[0, 1)"));
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return Err(Error::arg(
+                "--label-smoothing",
+                self.label_smoothing,
+                "[0, 1)",
             ));
         }
         if self.widths.contains(&0) {

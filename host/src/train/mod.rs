@@ -122,7 +122,7 @@ pub fn train(
     }
     for epoch in done..until.map_or(cfg.epochs, |u| u.min(cfg.epochs)) {
         let record = trainer.epoch(epoch, &batches, &setup.data.test)?;
-        log(Progress::Epoch(&record.line(cfg.epochs, cfg.method.name())));
+        log(Progress::Epoch(&record.line(cfg.epochs, cfg.method)));
         trainer.commit(record, &setup)?;
     }
     trainer.finish(&setup, wall.elapsed().as_secs_f64())

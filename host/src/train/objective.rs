@@ -1,14 +1,16 @@
-//! The four methods as one abstraction: what the network is trained towards, how a batch's
-//! loss is formed, and whether the assignment moves. `dl2pa`, `fixed` and `etf` pull the
-//! normalised embedding towards the class's prototype `P[σ(y)]` (only `dl2pa` re-solves σ);
-//! `psc` trains a linear classifier with softmax cross-entropy.
+//! The five methods as one abstraction: what the network is trained towards, how a batch's
+//! loss is formed, and whether the assignment moves. `dl2pa`, `fixed` and `etf` train the
+//! normalised embedding towards the class's prototype `P[σ(y)]` — by a pull, or by
+//! cross-entropy over the cosines to every prototype — and only `dl2pa` re-solves σ; `psc`
+//! trains a linear classifier and `cosine-softmax` unit class vectors, both with softmax
+//! cross-entropy.
 
 use burn::prelude::*;
 
 use super::assignment::{Assignment, Update};
 use super::cadence::Cadence;
 use super::config::{Loss, Method, Reduction, TrainConfig};
-use super::loss;
+use super::loss::{self, CosineLogits};
 
 /// What the network is trained towards.
 // One per run: the size of its variants does not matter.
@@ -21,18 +23,23 @@ pub enum Objective {
         /// Whether σ is re-solved.
         dynamic: bool,
     },
-    /// A learnable linear classifier with softmax cross-entropy (`psc`).
+    /// A learned classifier with softmax cross-entropy: linear (`psc`) or unit class vectors
+    /// scored by cosine (`cosine-softmax`).
     Softmax {
         /// Inverse training frequency of each class, mean 1 over classes: `[K, 1]`.
         inverse_frequency: Tensor<2>,
+        /// Whether the classifier's scores are cosines (then scaled as [`LossSettings::cosine`]).
+        cosine: bool,
     },
 }
 
 /// How a batch's loss is formed (from the config).
 #[derive(Clone, Copy, Debug)]
 pub struct LossSettings {
-    /// Pull loss form.
+    /// Loss of the prototype methods.
     pub form: Loss,
+    /// Scale, margin and smoothing of cross-entropies over cosines.
+    pub cosine: CosineLogits,
     /// Reduction over the batch.
     pub reduction: Reduction,
     /// Whether per-class weights re-balance the loss.
@@ -46,6 +53,11 @@ impl LossSettings {
     pub fn new(cfg: &TrainConfig, classes: usize) -> Self {
         LossSettings {
             form: cfg.loss,
+            cosine: CosineLogits {
+                scale: cfg.cosine_scale(classes),
+                margin: cfg.margin,
+                smoothing: cfg.label_smoothing,
+            },
             reduction: cfg.reduction,
             balanced: cfg.balanced(),
             classes,
@@ -77,13 +89,14 @@ impl Objective {
                 let inv: Vec<f32> = inv.iter().map(|v| v / mean).collect();
                 Objective::Softmax {
                     inverse_frequency: Tensor::from_data(TensorData::new(inv, [k, 1]), device),
+                    cosine: method == Method::CosineSoftmax,
                 }
             }
         }
     }
 
     /// The loss `[1]` of a batch with labels `y` (`[B]`): per example from the normalised
-    /// embeddings `zn` (`[B, d]`) or the classifier's `logits` (`[B, K]`), weighted when
+    /// embeddings `zn` (`[B, d]`) or the classifier's scores `logits` (`[B, K]`), weighted when
     /// balanced, and combined with the loss towards the mixup partners `mix = (y_b, λ)`.
     pub fn loss(
         &self,
@@ -94,7 +107,7 @@ impl Objective {
         s: LossSettings,
     ) -> Tensor<1> {
         let weighted = |y: &Tensor<1, Int>| {
-            let per = self.per_example(zn, logits, y, s.form);
+            let per = self.per_example(zn, logits, y, s);
             if s.balanced {
                 per * self.weights(y, s.classes)
             } else {
@@ -116,14 +129,26 @@ impl Objective {
         zn: &Tensor<2>,
         logits: Option<&Tensor<2>>,
         y: &Tensor<1, Int>,
-        form: Loss,
+        s: LossSettings,
     ) -> Tensor<2> {
         match (self, logits) {
-            (Objective::Prototypes { assignment, .. }, _) => {
-                loss::pull(zn, assignment.class_prototypes(), y, form)
+            (Objective::Prototypes { assignment, .. }, _) => match s.form {
+                Loss::Cos | Loss::Cos2 => {
+                    let squared = s.form == Loss::Cos2;
+                    loss::pull(zn, assignment.class_prototypes(), y, squared)
+                }
+                Loss::Ce => {
+                    let p = assignment.class_ordered_prototypes();
+                    loss::cosine_cross_entropy(&zn.clone().matmul(p.transpose()), y, s.cosine)
+                }
+            },
+            (Objective::Softmax { cosine: false, .. }, Some(l)) => loss::cross_entropy(l, y),
+            (Objective::Softmax { cosine: true, .. }, Some(c)) => {
+                loss::cosine_cross_entropy(c, y, s.cosine)
             }
-            (Objective::Softmax { .. }, Some(l)) => loss::cross_entropy(l, y),
-            (Objective::Softmax { .. }, None) => unreachable!("psc networks have a classifier"),
+            (Objective::Softmax { .. }, None) => {
+                unreachable!("softmax networks have a classifier")
+            }
         }
     }
 
@@ -131,9 +156,9 @@ impl Objective {
     fn weights(&self, y: &Tensor<1, Int>, k: usize) -> Tensor<2> {
         match self {
             Objective::Prototypes { .. } => loss::batch_balance(y, k),
-            Objective::Softmax { inverse_frequency } => {
-                inverse_frequency.clone().select(0, y.clone())
-            }
+            Objective::Softmax {
+                inverse_frequency, ..
+            } => inverse_frequency.clone().select(0, y.clone()),
         }
     }
 

@@ -73,7 +73,7 @@ impl Setup {
             ));
         }
         let exportable = matches!(cfg.backbone, BackboneKind::Mlp | BackboneKind::Cnn);
-        let calibration = if exportable && cfg.method.uses_prototypes() {
+        let calibration = if exportable && cfg.method.classifies_by_vectors() {
             let f = data.shape().features();
             let stride = data.train.len().div_ceil(CALIBRATION_EXAMPLES);
             data.train
@@ -197,7 +197,7 @@ fn prototypes_for(
         return Ok(saved);
     }
     Ok(match cfg.method {
-        Method::Psc => None,
+        Method::Psc | Method::CosineSoftmax => None,
         Method::Etf => Some(etf(k, d)?),
         Method::Dl2pa | Method::Fixed if cfg.prototypes.is_empty() => {
             Some(estimated(cfg, k, device, progress)?)

@@ -11,7 +11,7 @@ use burn::prelude::*;
 use super::assignment::{Assignment, Update};
 use super::batches::{Batch, Batches};
 use super::cadence::Cadence;
-use super::config::TrainConfig;
+use super::config::{Method, TrainConfig};
 use super::eval::{Eval, Groups};
 use super::objective::{LossSettings, Objective};
 use super::schedule;
@@ -242,12 +242,12 @@ impl Trainer {
 
     /// Test metrics of the current network under the current σ.
     fn evaluate(&mut self, test: &Split) -> Result<Eval> {
-        let cp = self
-            .objective
-            .assignment()
-            .map(Assignment::class_prototype_rows);
-        let k = self.losses.classes;
         let net = self.network()?.valid();
+        let cp = match self.objective.assignment() {
+            Some(a) => Some(a.class_prototype_rows()),
+            None => inference::class_vector_rows(&net)?,
+        };
+        let k = self.losses.classes;
         Ok(inference::evaluate(&net, test, self.shape, k, cp.as_deref(), &self.device)?.0)
     }
 
@@ -321,12 +321,12 @@ fn labels(y: &[u32], device: &Device) -> Tensor<1, Int> {
 
 impl EpochRecord {
     /// The line the CLI prints for this epoch.
-    pub fn line(&self, epochs: usize, method: &str) -> String {
+    pub fn line(&self, epochs: usize, method: Method) -> String {
         let top1 = self
             .eval
             .as_ref()
             .map_or(String::new(), |e| format!("top1 {:.2}% ", e.top1));
-        let moved = if method == "dl2pa" {
+        let moved = if method == Method::Dl2pa {
             format!("moved {}", self.moved())
         } else {
             String::new()

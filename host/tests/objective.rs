@@ -1,0 +1,129 @@
+//! The losses and baselines of the objective study: cross-entropy over the cosines to every
+//! prototype (`--loss ce`, with margin, label smoothing, mixup, long-tail weights and more
+//! prototypes than classes) and `cosine-softmax` resume bit for bit, and their settings are
+//! checked like every other.
+
+mod common;
+
+use common::{fails, metrics, ok};
+use dl2pa::train::config::{Loss, Method, TrainConfig};
+
+/// Trains `cfg` straight through and, in a second run, stopped after epoch 1 and resumed: the
+/// two must give the same bits (losses of every epoch, test metrics, σ).
+fn resumes_exactly(cfg: &TrainConfig, dir: &std::path::Path) -> dl2pa::train::Summary {
+    let dev = burn::prelude::Device::flex();
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let sa = dl2pa::train::train(cfg, &dev, &a, false, None, &mut |_| {}).unwrap();
+    dl2pa::train::train(cfg, &dev, &b, false, Some(1), &mut |_| {}).unwrap();
+    let sb = dl2pa::train::train(cfg, &dev, &b, true, None, &mut |_| {}).unwrap();
+    assert_eq!(
+        (sa.test_top1, sa.test_top5, sa.ece, &sa.sigma),
+        (sb.test_top1, sb.test_top5, sb.ece, &sb.sigma)
+    );
+    let (ma, mb) = (metrics(&a), metrics(&b));
+    for e in 0..cfg.epochs {
+        assert_eq!(
+            ma["epochs"][e]["train_loss"], mb["epochs"][e]["train_loss"],
+            "epoch {e}"
+        );
+    }
+    sa
+}
+
+fn quick(method: Method, loss: Loss) -> TrainConfig {
+    TrainConfig {
+        method,
+        loss,
+        epochs: 3,
+        widths: vec![32],
+        ..TrainConfig::default()
+    }
+}
+
+#[test]
+fn ce_over_more_prototypes_than_classes_with_every_option_resumes_exactly() {
+    dl2pa::cache::fix_dir(None);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p12.npy");
+    ok(&[
+        "prototypes",
+        "-k",
+        "12",
+        "-d",
+        "3",
+        "-o",
+        p.to_str().unwrap(),
+    ]);
+    let cfg = TrainConfig {
+        prototypes: p.display().to_string(),
+        scale: 10.0,
+        margin: 0.1,
+        label_smoothing: 0.1,
+        mixup: 1.0,
+        imbalance: 0.5,
+        ..quick(Method::Dl2pa, Loss::Ce)
+    };
+    let s = resumes_exactly(&cfg, dir.path());
+    assert!(s.test_top1 > 30.0, "top-1 {}", s.test_top1);
+    assert!(s.sigma.iter().all(|&j| j < 12) && s.sigma.len() == 10);
+}
+
+#[test]
+fn ce_with_the_fixed_assignment_and_cosine_softmax_resume_exactly() {
+    dl2pa::cache::fix_dir(None);
+    let dir = tempfile::tempdir().unwrap();
+    for (i, method) in [Method::Fixed, Method::CosineSoftmax]
+        .into_iter()
+        .enumerate()
+    {
+        let cfg = TrainConfig {
+            margin: 0.2,
+            ..quick(method, Loss::Ce)
+        };
+        let s = resumes_exactly(&cfg, &dir.path().join(i.to_string()));
+        assert!(s.test_top1 > 30.0, "{method:?}: top-1 {}", s.test_top1);
+    }
+}
+
+/// The loss settings change how training goes on, not what the run is: `--resume` may change
+/// them (the schedule's other settings too), and a finished run says what it used.
+#[test]
+fn a_resume_may_change_the_loss_and_its_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let r = run.to_str().unwrap();
+    let common = ["--widths", "16", "--epochs", "2", "--dim", "3"];
+    ok(&[&["train", "--stop-after", "1", "-o", r][..], &common[..]].concat());
+    ok(&[
+        "train",
+        "--resume",
+        r,
+        "--loss",
+        "ce",
+        "--scale",
+        "12",
+        "--margin",
+        "0.1",
+        "--label-smoothing",
+        "0.05",
+    ]);
+    let cfg = TrainConfig::from_file(&run.join("config.toml")).unwrap();
+    assert_eq!(
+        (cfg.loss, cfg.scale, cfg.margin, cfg.label_smoothing),
+        (Loss::Ce, 12.0, 0.1, 0.05)
+    );
+    assert_eq!(metrics(&run)["epochs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_loss_settings_are_one_line_errors() {
+    for (flag, value, expected) in [
+        ("--scale", "-1", ">= 0"),
+        ("--scale", "nan", ">= 0"),
+        ("--margin", "1", "[0, 1)"),
+        ("--label-smoothing", "-0.1", "[0, 1)"),
+    ] {
+        let arg = format!("{flag}={value}");
+        fails(&["train", &arg, "--epochs", "1"], expected);
+    }
+}
