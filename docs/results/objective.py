@@ -1,0 +1,80 @@
+"""Tables of docs/results/objective.sh: test top-1 per setting and d over seeds, the gap to psc
+split into sphere / fixed vectors / assignment, and the labels dl2pa moved.
+
+Usage: python3 docs/results/objective.py OUT SETTING...   (runs in OUT/SETTING/dD-sSEED)
+"""
+import json
+import pathlib
+import re
+import sys
+
+out, settings = pathlib.Path(sys.argv[1]), sys.argv[2:]
+runs = {}  # (setting, d) -> {seed: final}
+for s in settings:
+    for m in sorted((out / s).glob("d*-s*/metrics.json")):
+        final = json.loads(m.read_text()).get("final")
+        if final is None:
+            continue  # unfinished: not a result
+        d, seed = map(int, re.fullmatch(r"d(\d+)-s(\d+)", m.parent.name).groups())
+        runs.setdefault((s, d), {})[seed] = final
+dims = sorted({d for _, d in runs})
+
+
+def top1(s, d):
+    return {seed: f["test_top1"] for seed, f in runs.get((s, d), {}).items()}
+
+
+def cell(values):
+    if not values:
+        return "—"
+    v = list(values)
+    mean = sum(v) / len(v)
+    half = (max(v) - min(v)) / 2
+    return f"{mean:.2f} ± {half:.2f}" + (f" ({len(v)})" if len(v) < 3 else "")
+
+
+print("Test top-1 (%), mean ± half-range over seeds (a count in brackets where fewer than 3 finished):")
+print()
+print("| setting | " + " | ".join(f"d = {d}" for d in dims) + " |")
+print("|---|" + "---|" * len(dims))
+for s in settings:
+    print(f"| {s} | " + " | ".join(cell(top1(s, d).values()) for d in dims) + " |")
+
+
+def paired(a, b, d):
+    """a − b over the seeds both finished: mean, min."""
+    x, y = top1(a, d), top1(b, d)
+    diffs = [x[k] - y[k] for k in sorted(x) if k in y]
+    if not diffs:
+        return "—"
+    return f"{sum(diffs) / len(diffs):+.2f} (min {min(diffs):+.2f}, {len(diffs)} seeds)"
+
+
+pairs = [("psc", "cosine-softmax", "sphere: psc − cosine-softmax")]
+for loss in ("cos", "ce"):
+    pairs.append(("cosine-softmax", f"fixed-{loss}", f"fixing the vectors: cosine-softmax − fixed-{loss}"))
+    pairs.append((f"dl2pa-{loss}", f"fixed-{loss}", f"assignment: dl2pa-{loss} − fixed-{loss}"))
+    pairs.append((f"dl2pa-{loss}", "cosine-softmax", f"claim (b): dl2pa-{loss} − cosine-softmax"))
+pairs = [p for p in pairs if p[0] in settings and p[1] in settings]
+if pairs:
+    print()
+    print("Differences in points, paired by seed (mean, smallest):")
+    print()
+    print("| difference | " + " | ".join(f"d = {d}" for d in dims) + " |")
+    print("|---|" + "---|" * len(dims))
+    for a, b, name in pairs:
+        print(f"| {name} | " + " | ".join(paired(a, b, d) for d in dims) + " |")
+
+moving = [s for s in settings if s.startswith("dl2pa")]
+if moving:
+    print()
+    print("Labels moved by the assignment over the run (mean over seeds):")
+    print()
+    print("| setting | " + " | ".join(f"d = {d}" for d in dims) + " |")
+    print("|---|" + "---|" * len(dims))
+    for s in moving:
+        row = []
+        for d in dims:
+            m = [f["moved"] for f in runs.get((s, d), {}).values()]
+            row.append(f"{sum(m) / len(m):.0f}" if m else "—")
+        print(f"| {s} | " + " | ".join(row) + " |")

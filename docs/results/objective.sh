@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The objective study (docs/objective.md): psc, cosine-softmax, and dl2pa / fixed with each
+# loss, on the font sets and Fashion-MNIST, with the gap to psc split into the sphere's cost
+# (psc − cosine-softmax), the cost of fixing the vectors (cosine-softmax − fixed) and what the
+# assignment adds (dl2pa − fixed). Each PART trains into experiments/objective/ (resumable:
+# finished runs are read back, killed ones resume) and writes docs/results/objective-PART.md.
+#   sweep    alnum (K = 62), d = 2, 3, 5, 10: the scale s of cosine-softmax and --loss ce
+#   alnum    alnum, d = 2, 3, 5, 10: every method and loss
+#   lgc      lgc (K = 127), d = 3, 5, 10: the same
+#   fm       Fashion-MNIST, d = 2: the same
+#   cjk-mlp  cjk (K = 3 755), d = 8, MLP (30 epochs)
+#   cjk-cnn  cjk, d = 8, the CNN (8 epochs, as docs/results/fonts-cnn-cjk.md)
+# SEEDS (default "0 1 2") and SETTINGS (default: the part's) narrow a part; JOBS=2 runs two
+# trainings at once (one thread each: the same bits).
+# Usage: [JOBS=2] [SEEDS="0 1 2"] [SETTINGS="..."] bash docs/results/objective.sh PART
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+PART="${1:?usage: bash docs/results/objective.sh sweep|alnum|lgc|fm|cjk-mlp|cjk-cnn}"
+FONTS="${FONTS:-/usr/share/fonts}"
+ALL="psc cosine-softmax dl2pa-cos dl2pa-ce fixed-cos fixed-ce"
+case "$PART" in
+  sweep)   DATA="fonts:$FONTS,chars=alnum"; DIMS="2 3 5 10"; EXTRA=""
+           DEFAULT="cosine-softmax-s8 cosine-softmax-s16 cosine-softmax-s32 dl2pa-ce-s8 dl2pa-ce-s16 dl2pa-ce-s32" ;;
+  alnum)   DATA="fonts:$FONTS,chars=alnum"; DIMS="2 3 5 10"; EXTRA=""; DEFAULT="$ALL" ;;
+  lgc)     DATA="fonts:$FONTS,chars=lgc"; DIMS="3 5 10"; EXTRA=""; DEFAULT="$ALL" ;;
+  fm)      DATA="fashion-mnist"; DIMS="2"; EXTRA=""; DEFAULT="$ALL" ;;
+  cjk-mlp) DATA="fonts:$FONTS,chars=cjk"; DIMS="8"; EXTRA=""; DEFAULT="$ALL" ;;
+  cjk-cnn) DATA="fonts:$FONTS,chars=cjk"; DIMS="8"; EXTRA="--backbone cnn --epochs 8"
+           DEFAULT="dl2pa-ce cosine-softmax fixed-ce" ;;
+  *) echo "unknown part $PART" >&2; exit 2 ;;
+esac
+SETTINGS="${SETTINGS:-$DEFAULT}"
+OUT="experiments/objective/$PART"
+mkdir -p "$OUT"
+
+# The flags of a setting: METHOD-LOSS with an optional -sSCALE (cosine-softmax has no loss).
+flags() {
+  local name="$1" scale=""
+  case "$name" in *-s[0-9]*) scale="--scale ${name##*-s}"; name="${name%-s*}" ;; esac
+  case "$name" in
+    psc) echo "--method psc" ;;
+    cosine-softmax) echo "--method cosine-softmax $scale" ;;
+    dl2pa-*|fixed-*) echo "--method ${name%%-*} --loss ${name#*-} $scale" ;;
+    *) echo "unknown setting $name" >&2; exit 2 ;;
+  esac
+}
+
+for seed in ${SEEDS:-0 1 2}; do
+  for d in $DIMS; do
+    for s in $SETTINGS; do
+      # shellcheck disable=SC2046
+      in_pool train_run "$OUT/$s/d$d-s$seed" --data "$DATA" --dim "$d" --seed "$seed" \
+        $EXTRA $(flags "$s")
+    done
+  done
+done
+pool_wait
+{
+  echo "Made by \`SEEDS=\"${SEEDS:-0 1 2}\" SETTINGS=\"$SETTINGS\" bash docs/results/objective.sh $PART\` — $STAMP."
+  echo
+  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS] is \`--method METHOD --loss LOSS [--scale S]\` (without -sS, the default scale), other flags the trainer's defaults."
+  echo
+  python3 docs/results/objective.py "$OUT" $SETTINGS
+} > "docs/results/objective-$PART.md"
+cat "docs/results/objective-$PART.md"
