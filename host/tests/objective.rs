@@ -85,6 +85,20 @@ fn ce_with_the_fixed_assignment_and_cosine_softmax_resume_exactly() {
     }
 }
 
+/// `--assign-init means`: σ starts from the untrained network's class means, and the run resumes
+/// bit for bit (the checkpoint keeps σ and the means it started from).
+#[test]
+fn an_assignment_started_from_the_class_means_resumes_exactly() {
+    dl2pa::cache::fix_dir(None);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = TrainConfig {
+        assign_init: dl2pa::train::config::AssignInit::Means,
+        ..quick(Method::Dl2pa, Loss::Ce)
+    };
+    let s = resumes_exactly(&cfg, dir.path());
+    assert!(s.test_top1 > 30.0, "top-1 {}", s.test_top1);
+}
+
 /// The loss settings change how training goes on, not what the run is: `--resume` may change
 /// them (the schedule's other settings too), and a finished run says what it used.
 #[test]

@@ -193,3 +193,46 @@ fn half_precision_trains_on_the_gpu_and_reads_back_on_the_cpu() {
     // The same 400 test examples in f32 on the CPU: within two of the GPU's f16 count.
     assert!((eval["top1"].as_f64().unwrap() - top1).abs() <= 200.0 / 400.0 + 1e-9);
 }
+
+/// The objective study's losses in half precision: cross-entropy over the cosines to every
+/// prototype (with a margin and label smoothing) and cosine-softmax learn on the GPU in f16.
+#[test]
+fn cross_entropy_over_cosines_trains_in_half_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, method) in [
+        &[
+            "--loss",
+            "ce",
+            "--margin",
+            "0.1",
+            "--label-smoothing",
+            "0.1",
+        ][..],
+        &["--method", "cosine-softmax"][..],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let run = dir.path().join(i.to_string());
+        let args = [
+            "--precision",
+            "bf16",
+            "--data",
+            "synthetic:classes=40,train=20,test=10",
+            "--batch-size",
+            "16",
+            "--dim",
+            "8",
+            "-o",
+            run.to_str().unwrap(),
+        ];
+        train_on_gpu(&dir.path().join("cache"), &[method, &args[..]].concat());
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(run.join("metrics.json")).unwrap()).unwrap();
+        let top1 = m["final"]["test_top1"].as_f64().unwrap();
+        assert!(
+            top1 > 10.0,
+            "{method:?} in bf16: top-1 {top1} (chance: 2.5)"
+        );
+    }
+}

@@ -115,6 +115,19 @@ impl Assignment {
         read_rows(self.means.clone())
     }
 
+    /// Replaces the class means by `means` (`K × d`, unit rows) and re-solves σ on them,
+    /// cold: where `--assign-init means` starts.
+    ///
+    /// # Errors
+    /// As [`Assignment::resolve`].
+    pub fn start_from(&mut self, means: Vec<f32>) -> Result<Update> {
+        let (k, device) = (self.sigma.len(), self.means.device());
+        self.means = Tensor::<2>::from_data(TensorData::new(means, [k, self.dim]), &device)
+            .cast(burn::tensor::FloatDType::F32);
+        self.solver = Solver::new();
+        self.resolve(0)
+    }
+
     /// Feeds one batch to the class means: per class present, `μ_c ← normalise(m μ_c + (1 − m)
     /// mean of its features)` (a true EMA of the per-class batch mean).
     ///
@@ -181,6 +194,24 @@ pub fn similarities(means: &[f32], prototypes: &[f32], dim: usize, out: &mut Vec
                 *s = dl2pa_core::sphere::dot(mu, p);
             }
         });
+}
+
+/// The class means `K × d` (unit rows; zero for a class without examples) of unit
+/// embeddings `features` (`N × d`) with labels `y`: normalised class sums.
+pub fn class_means(features: &[f32], y: &[u32], k: usize, dim: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f64; k * dim];
+    for (f, &c) in features.chunks_exact(dim).zip(y) {
+        for (s, v) in sums[c as usize * dim..][..dim].iter_mut().zip(f) {
+            *s += f64::from(*v);
+        }
+    }
+    sums.chunks_exact(dim)
+        .flat_map(|row| {
+            let n = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+            row.iter()
+                .map(move |v| if n > 0.0 { (v / n) as f32 } else { 0.0 })
+        })
+        .collect()
 }
 
 /// Prototype rows in class order: row `c` is `prototypes[σ(c)]` (`K × d`).

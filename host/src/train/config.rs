@@ -101,6 +101,16 @@ pub enum Schedule {
     Constant,
 }
 
+/// Where dl2pa's assignment starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AssignInit {
+    /// A seeded random choice of K prototypes (the one `fixed` keeps at the same seed).
+    Random,
+    /// Solved on the class means of the untrained network's embeddings of the training set.
+    Means,
+}
+
 /// On, off, or chosen from the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -190,6 +200,9 @@ train_config! {
     /// Double the re-solve interval after each solve that moved no label (up to 32 x
     /// --assign-every), back to --assign-every after one that moved some [default: false]
     [action = clap::ArgAction::Set, value_name = "BOOL"] assign_backoff: bool = false;
+    /// dl2pa's first σ: a seeded random choice (random, as the paper), or solved on the class
+    /// means of the untrained network's embeddings of the training set (means) [default: random]
+    [value_enum] assign_init: AssignInit = AssignInit::Random;
     /// Float type on the training device: f32, or f16/bf16 for storage and arithmetic of every
     /// tensor, parameters included [default: f32]
     [value_enum] precision: Precision = Precision::F32;

@@ -8,10 +8,10 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 
-use super::assignment::{Assignment, Update};
+use super::assignment::{Assignment, Update, class_means};
 use super::batches::{Batch, Batches};
 use super::cadence::Cadence;
-use super::config::{Method, TrainConfig};
+use super::config::{AssignInit, Method, TrainConfig};
 use super::eval::{Eval, Groups};
 use super::objective::{LossSettings, Objective};
 use super::schedule;
@@ -79,10 +79,21 @@ impl Trainer {
             };
             (network, optim, State::new(sigma, k, d))
         };
-        let assignment = setup.prototypes.as_ref().map(|p| {
+        let mut assignment = setup.prototypes.as_ref().map(|p| {
             let (sigma, means) = (state.sigma.clone(), state.ema.clone());
             Assignment::new(p.clone(), d, sigma, means, cfg.ema_momentum, &autodiff)
         });
+        let mut state = state;
+        if let Some(a) = assignment
+            .as_mut()
+            .filter(|_| starts_from_means(cfg, resume))
+        {
+            let net = network.valid();
+            let z = inference::embeddings(&net, &setup.data.train, shape, device)?;
+            a.start_from(class_means(&z, &setup.data.train.y, k, d))?;
+            state.sigma = a.sigma().to_vec();
+            state.ema = a.means()?;
+        }
         let objective = Objective::new(cfg.method, assignment, &setup.train_counts, &autodiff);
         let history = state.history.iter().flat_map(|e| &e.updates);
         let cadence = Cadence::new(cfg.assign_every, cfg.assign_backoff, history);
@@ -311,6 +322,11 @@ impl Trainer {
             c.weight_decay
         )))
     }
+}
+
+/// Whether a new dl2pa run solves its first σ on the untrained network's class means.
+fn starts_from_means(cfg: &TrainConfig, resume: bool) -> bool {
+    !resume && cfg.method == Method::Dl2pa && cfg.assign_init == AssignInit::Means
 }
 
 /// Labels as an index tensor on `device`.
