@@ -28,7 +28,7 @@ pub enum Objective {
     Softmax {
         /// Inverse training frequency of each class, mean 1 over classes: `[K, 1]`.
         inverse_frequency: Tensor<2>,
-        /// Whether the classifier's scores are cosines (then scaled as [`LossSettings::cosine`]).
+        /// Whether the classifier's scores are cosines (then scaled as [`LossSettings::cosine_logits`]).
         cosine: bool,
     },
 }
@@ -39,7 +39,7 @@ pub struct LossSettings {
     /// Loss of the prototype methods.
     pub form: Loss,
     /// Scale, margin and smoothing of cross-entropies over cosines.
-    pub cosine: CosineLogits,
+    pub cosine_logits: CosineLogits,
     /// Reduction over the batch.
     pub reduction: Reduction,
     /// Whether per-class weights re-balance the loss.
@@ -53,7 +53,7 @@ impl LossSettings {
     pub fn new(cfg: &TrainConfig, classes: usize) -> Self {
         LossSettings {
             form: cfg.loss,
-            cosine: CosineLogits {
+            cosine_logits: CosineLogits {
                 scale: cfg.cosine_scale(classes),
                 margin: cfg.margin,
                 smoothing: cfg.label_smoothing,
@@ -139,12 +139,16 @@ impl Objective {
                 }
                 Loss::Ce => {
                     let p = assignment.class_ordered_prototypes();
-                    loss::cosine_cross_entropy(&zn.clone().matmul(p.transpose()), y, s.cosine)
+                    loss::cosine_cross_entropy(
+                        &zn.clone().matmul(p.transpose()),
+                        y,
+                        s.cosine_logits,
+                    )
                 }
             },
             (Objective::Softmax { cosine: false, .. }, Some(l)) => loss::cross_entropy(l, y),
             (Objective::Softmax { cosine: true, .. }, Some(c)) => {
-                loss::cosine_cross_entropy(c, y, s.cosine)
+                loss::cosine_cross_entropy(c, y, s.cosine_logits)
             }
             (Objective::Softmax { .. }, None) => {
                 unreachable!("softmax networks have a classifier")
