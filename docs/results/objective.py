@@ -55,6 +55,15 @@ for loss in ("cos", "ce"):
     pairs.append(("cosine-softmax", f"fixed-{loss}", f"fixing the vectors: cosine-softmax − fixed-{loss}"))
     pairs.append((f"dl2pa-{loss}", f"fixed-{loss}", f"assignment: dl2pa-{loss} − fixed-{loss}"))
     pairs.append((f"dl2pa-{loss}", "cosine-softmax", f"claim (b): dl2pa-{loss} − cosine-softmax"))
+for s in settings:
+    if s.endswith("-means"):
+        base = s[: -len("-means")]
+        pairs.append((s, base, f"first σ from the class means: {s} − {base}"))
+# Without the BatchNorm head (and dl2pa with a faster class-mean EMA): the same splits.
+pairs.append(("psc", "cosine-softmax-nobn", "sphere, no BN head: psc − cosine-softmax-nobn"))
+pairs.append(("cosine-softmax-nobn", "fixed-cos-nobn", "fixing the vectors, no BN head"))
+pairs.append(("dl2pa-cos-nobn-ema5", "fixed-cos-nobn", "assignment, no BN head: dl2pa-cos-nobn-ema5 − fixed-cos-nobn"))
+pairs.append(("dl2pa-cos-nobn-ema5", "cosine-softmax-nobn", "claim (b), no BN head: dl2pa-cos-nobn-ema5 − cosine-softmax-nobn"))
 pairs = [p for p in pairs if p[0] in settings and p[1] in settings]
 if pairs:
     print()
@@ -78,3 +87,24 @@ if moving:
             m = [f["moved"] for f in runs.get((s, d), {}).values()]
             row.append(f"{sum(m) / len(m):.0f}" if m else "—")
         print(f"| {s} | " + " | ".join(row) + " |")
+
+# Short runs (the CNN's 8 epochs): how test top-1 moved epoch by epoch, with the learning rate.
+curves = {}
+for s in settings:
+    for m in sorted((out / s).glob("d*-s*/metrics.json")):
+        metrics = json.loads(m.read_text())
+        if metrics.get("final") is None or len(metrics["epochs"]) > 10:
+            continue
+        curves[f"{s}/{m.parent.name}"] = metrics["epochs"]
+if curves:
+    n = max(len(e) for e in curves.values())
+    print()
+    print("Test top-1 (%) after each epoch (the learning rate at the epoch's end in brackets):")
+    print()
+    print("| run | " + " | ".join(str(i + 1) for i in range(n)) + " |")
+    print("|---|" + "---|" * n)
+    for name, epochs in curves.items():
+        cells = [
+            f"{e['eval']['top1']:.1f} ({e['lr']:.3f})" if e.get("eval") else "—" for e in epochs
+        ]
+        print(f"| {name} | " + " | ".join(cells) + " |")

@@ -7,9 +7,11 @@
 #   sweep    alnum (K = 62), d = 2, 3, 5, 10: the scale s of cosine-softmax and --loss ce
 #   alnum    alnum, d = 2, 3, 5, 10: every method and loss
 #   lgc      lgc (K = 127), d = 3, 5, 10: the same
-#   fm       Fashion-MNIST, d = 2: the same
+#   fm       Fashion-MNIST, d = 2, 8 epochs (as the dims table of docs/results.md): the same
 #   cjk-mlp  cjk (K = 3 755), d = 8, MLP (30 epochs)
 #   cjk-cnn  cjk, d = 8, the CNN (8 epochs, as docs/results/fonts-cnn-cjk.md)
+#   assign   alnum as above: dl2pa's first σ random or from the untrained class means, and
+#            without the BatchNorm head and with a faster class-mean EMA
 # SEEDS (default "0 1 2") and SETTINGS (default: the part's) narrow a part; JOBS=2 runs two
 # trainings at once (one thread each: the same bits).
 # Usage: [JOBS=2] [SEEDS="0 1 2"] [SETTINGS="..."] bash docs/results/objective.sh PART
@@ -23,24 +25,38 @@ case "$PART" in
            DEFAULT="cosine-softmax-s8 cosine-softmax-s16 cosine-softmax-s32 dl2pa-ce-s8 dl2pa-ce-s16 dl2pa-ce-s32" ;;
   alnum)   DATA="fonts:$FONTS,chars=alnum"; DIMS="2 3 5 10"; EXTRA=""; DEFAULT="$ALL" ;;
   lgc)     DATA="fonts:$FONTS,chars=lgc"; DIMS="3 5 10"; EXTRA=""; DEFAULT="$ALL" ;;
-  fm)      DATA="fashion-mnist"; DIMS="2"; EXTRA=""; DEFAULT="$ALL" ;;
+  fm)      DATA="fashion-mnist"; DIMS="2"; EXTRA="--epochs 8"; DEFAULT="$ALL" ;;
   cjk-mlp) DATA="fonts:$FONTS,chars=cjk"; DIMS="8"; EXTRA=""; DEFAULT="$ALL" ;;
+  assign)  DATA="fonts:$FONTS,chars=alnum"; DIMS="2 3 5 10"; EXTRA=""
+           DEFAULT="dl2pa-cos dl2pa-cos-means fixed-cos dl2pa-ce dl2pa-ce-means fixed-ce" ;;
   cjk-cnn) DATA="fonts:$FONTS,chars=cjk"; DIMS="8"; EXTRA="--backbone cnn --epochs 8"
            DEFAULT="dl2pa-ce cosine-softmax fixed-ce" ;;
   *) echo "unknown part $PART" >&2; exit 2 ;;
 esac
 SETTINGS="${SETTINGS:-$DEFAULT}"
 OUT="experiments/objective/$PART"
+[ "$PART" = assign ] && OUT=experiments/objective/alnum  # the alnum runs are read back
 mkdir -p "$OUT"
 
-# The flags of a setting: METHOD-LOSS with an optional -sSCALE (cosine-softmax has no loss).
+# The flags of a setting: METHOD-LOSS (cosine-softmax has no loss), then any of the suffixes
+# -sSCALE (--scale SCALE), -means (--assign-init means), -nobn (--head-bn false), -ema5
+# (--ema-momentum 0.5) and -lrRATE (--lr RATE), in that order.
 flags() {
-  local name="$1" scale=""
-  case "$name" in *-s[0-9]*) scale="--scale ${name##*-s}"; name="${name%-s*}" ;; esac
+  local name="$1" more=""
+  while :; do
+    case "$name" in
+      *-means) more="--assign-init means $more"; name="${name%-means}" ;;
+      *-nobn) more="--head-bn false $more"; name="${name%-nobn}" ;;
+      *-ema5) more="--ema-momentum 0.5 $more"; name="${name%-ema5}" ;;
+      *-lr[0-9]*) more="--lr ${name##*-lr} $more"; name="${name%-lr*}" ;;
+      *-s[0-9]*) more="--scale ${name##*-s} $more"; name="${name%-s*}" ;;
+      *) break ;;
+    esac
+  done
   case "$name" in
-    psc) echo "--method psc" ;;
-    cosine-softmax) echo "--method cosine-softmax $scale" ;;
-    dl2pa-*|fixed-*) echo "--method ${name%%-*} --loss ${name#*-} $scale" ;;
+    psc) echo "--method psc $more" ;;
+    cosine-softmax) echo "--method cosine-softmax $more" ;;
+    dl2pa-*|fixed-*) echo "--method ${name%%-*} --loss ${name#*-} $more" ;;
     *) echo "unknown setting $name" >&2; exit 2 ;;
   esac
 }
@@ -58,7 +74,7 @@ pool_wait
 {
   echo "Made by \`SEEDS=\"${SEEDS:-0 1 2}\" SETTINGS=\"$SETTINGS\" bash docs/results/objective.sh $PART\` — $STAMP."
   echo
-  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS] is \`--method METHOD --loss LOSS [--scale S]\` (without -sS, the default scale), other flags the trainer's defaults."
+  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS][-means][-nobn][-ema5][-lrR] is \`--method METHOD --loss LOSS [--scale S] [--assign-init means] [--head-bn false] [--ema-momentum 0.5] [--lr R]\` (without -sS, the default scale), other flags the trainer's defaults."
   echo
   python3 docs/results/objective.py "$OUT" $SETTINGS
 } > "docs/results/objective-$PART.md"
