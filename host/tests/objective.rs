@@ -44,16 +44,7 @@ fn quick(method: Method, loss: Loss) -> TrainConfig {
 fn ce_over_more_prototypes_than_classes_with_every_option_resumes_exactly() {
     dl2pa::cache::fix_dir(None);
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("p12.npy");
-    ok(&[
-        "prototypes",
-        "-k",
-        "12",
-        "-d",
-        "3",
-        "-o",
-        p.to_str().unwrap(),
-    ]);
+    let p = common::prototypes_npy(dir.path(), 12, 3);
     let cfg = TrainConfig {
         prototypes: p.display().to_string(),
         scale: 10.0,

@@ -639,16 +639,7 @@ fn long_tail_bad_input() {
 #[test]
 fn more_prototypes_than_classes_use_the_rectangular_assignment() {
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("p12.npy");
-    ok(&[
-        "prototypes",
-        "-k",
-        "12",
-        "-d",
-        "3",
-        "-o",
-        p.to_str().unwrap(),
-    ]);
+    let p = common::prototypes_npy(dir.path(), 12, 3);
     let run = dir.path().join("run");
     ok(&[
         "train",

@@ -87,3 +87,11 @@ pub fn train_csv(train: &Path, run: &Path, epochs: &str) {
         run.to_str().unwrap(),
     ]);
 }
+
+/// `dl2pa prototypes -k K -d D` written to `dir/pK.npy`; returns its path.
+pub fn prototypes_npy(dir: &Path, k: usize, d: usize) -> PathBuf {
+    let p = dir.join(format!("p{k}.npy"));
+    let (k, d) = (k.to_string(), d.to_string());
+    ok(&["prototypes", "-k", &k, "-d", &d, "-o", p.to_str().unwrap()]);
+    p
+}
