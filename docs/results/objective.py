@@ -33,12 +33,21 @@ def cell(values):
     return f"{mean:.2f} ± {half:.2f}" + (f" ({len(v)})" if len(v) < 3 else "")
 
 
-print("Test top-1 (%), mean ± half-range over seeds (a count in brackets where fewer than 3 finished):")
-print()
-print("| setting | " + " | ".join(f"d = {d}" for d in dims) + " |")
-print("|---|" + "---|" * len(dims))
-for s in settings:
-    print(f"| {s} | " + " | ".join(cell(top1(s, d).values()) for d in dims) + " |")
+def table(title, first, rows):
+    """A table with one column per d: `rows` is (name, [cell per d])."""
+    print(title)
+    print()
+    print(f"| {first} | " + " | ".join(f"d = {d}" for d in dims) + " |")
+    print("|---|" + "---|" * len(dims))
+    for name, cells in rows:
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+table(
+    "Test top-1 (%), mean ± half-range over seeds (a count in brackets where fewer than 3 finished):",
+    "setting",
+    [(s, [cell(top1(s, d).values()) for d in dims]) for s in settings],
+)
 
 
 def paired(a, b, d):
@@ -67,26 +76,26 @@ pairs.append(("dl2pa-cos-nobn-ema5", "cosine-softmax-nobn", "claim (b), no BN he
 pairs = [p for p in pairs if p[0] in settings and p[1] in settings]
 if pairs:
     print()
-    print("Differences in points, paired by seed (mean, smallest):")
-    print()
-    print("| difference | " + " | ".join(f"d = {d}" for d in dims) + " |")
-    print("|---|" + "---|" * len(dims))
-    for a, b, name in pairs:
-        print(f"| {name} | " + " | ".join(paired(a, b, d) for d in dims) + " |")
+    table(
+        "Differences in points, paired by seed (mean, smallest):",
+        "difference",
+        [(name, [paired(a, b, d) for d in dims]) for a, b, name in pairs],
+    )
+
+
+def moved(s, d):
+    m = [f["moved"] for f in runs.get((s, d), {}).values()]
+    return f"{sum(m) / len(m):.0f}" if m else "—"
+
 
 moving = [s for s in settings if s.startswith("dl2pa")]
 if moving:
     print()
-    print("Labels moved by the assignment over the run (mean over seeds):")
-    print()
-    print("| setting | " + " | ".join(f"d = {d}" for d in dims) + " |")
-    print("|---|" + "---|" * len(dims))
-    for s in moving:
-        row = []
-        for d in dims:
-            m = [f["moved"] for f in runs.get((s, d), {}).values()]
-            row.append(f"{sum(m) / len(m):.0f}" if m else "—")
-        print(f"| {s} | " + " | ".join(row) + " |")
+    table(
+        "Labels moved by the assignment over the run (mean over seeds):",
+        "setting",
+        [(s, [moved(s, d) for d in dims]) for s in moving],
+    )
 
 # Short runs (the CNN's 8 epochs): how test top-1 moved epoch by epoch, with the learning rate.
 curves = {}
