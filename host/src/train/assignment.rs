@@ -49,9 +49,9 @@ pub struct Assignment {
     similarity: Vec<f32>,
     /// `P[σ]`, `K × d`, on the training device.
     class_prototypes: Tensor<2>,
-    /// The prototypes no class is assigned to, `(M − K) × d` in index order (`None` when
-    /// `M = K`): the cross-entropy loss scores them as wrong answers for every class.
-    unassigned: Option<Tensor<2>>,
+    /// Every prototype, `M × d`: `P[σ]`, then the unassigned ones in index order (the
+    /// cross-entropy loss scores those as wrong answers for every class). Built once per σ.
+    class_ordered: Tensor<2>,
 }
 
 impl Assignment {
@@ -66,7 +66,12 @@ impl Assignment {
     ) -> Self {
         let k = sigma.len();
         let class_prototypes = rows(&prototypes, &sigma, dim, device);
-        let unassigned = unassigned_rows(&prototypes, &sigma, dim, device);
+        let class_ordered = rows(
+            &prototypes,
+            &class_order(&sigma, &prototypes, dim),
+            dim,
+            device,
+        );
         Assignment {
             // f32 whatever --precision says: an EMA over thousands of batches, and rows of
             // classes not yet seen are zero, which normalising in f16 turns into NaN.
@@ -79,7 +84,7 @@ impl Assignment {
             solver: Solver::new(),
             similarity: Vec::new(),
             class_prototypes,
-            unassigned,
+            class_ordered,
         }
     }
 
@@ -95,11 +100,8 @@ impl Assignment {
 
     /// Every prototype, `[M, d]`: `P[σ]` in class order, then the unassigned ones in index
     /// order — so row `c < K` is class `c`'s target.
-    pub fn class_ordered_prototypes(&self) -> Tensor<2> {
-        match &self.unassigned {
-            Some(u) => Tensor::cat(vec![self.class_prototypes.clone(), u.clone()], 0),
-            None => self.class_prototypes.clone(),
-        }
+    pub fn class_ordered_prototypes(&self) -> &Tensor<2> {
+        &self.class_ordered
     }
 
     /// `P[σ]` as host values, `K × d`.
@@ -166,7 +168,8 @@ impl Assignment {
         self.sigma.copy_from_slice(new);
         let device = self.means.device();
         self.class_prototypes = rows(&self.prototypes, &self.sigma, self.dim, &device);
-        self.unassigned = unassigned_rows(&self.prototypes, &self.sigma, self.dim, &device);
+        let order = class_order(&self.sigma, &self.prototypes, self.dim);
+        self.class_ordered = rows(&self.prototypes, &order, self.dim, &device);
         Ok(Update {
             iteration,
             moved,
@@ -231,20 +234,15 @@ fn rows(prototypes: &[f32], sigma: &[u32], dim: usize, device: &Device) -> Tenso
     Tensor::from_data(TensorData::new(data, [sigma.len(), dim]), device)
 }
 
-/// The prototypes outside σ's image, in index order, as `[M − K, d]` (`None` when `M = K`).
-fn unassigned_rows(
-    prototypes: &[f32],
-    sigma: &[u32],
-    dim: usize,
-    device: &Device,
-) -> Option<Tensor<2>> {
+/// σ followed by the prototypes outside its image in index order: `M` distinct indices.
+fn class_order(sigma: &[u32], prototypes: &[f32], dim: usize) -> Vec<u32> {
     let m = prototypes.len() / dim;
     let mut assigned = vec![false; m];
     for &j in sigma {
         assigned[j as usize] = true;
     }
-    let rest: Vec<u32> = (0..m as u32).filter(|&j| !assigned[j as usize]).collect();
-    (!rest.is_empty()).then(|| rows(prototypes, &rest, dim, device))
+    let rest = (0..m as u32).filter(|&j| !assigned[j as usize]);
+    sigma.iter().copied().chain(rest).collect()
 }
 
 /// A `[R, C]` tensor as host values.
@@ -270,6 +268,7 @@ mod tests {
         let a = Assignment::new(p, 2, vec![3, 0], vec![0.0; 4], 0.9, &dev);
         let rows = a
             .class_ordered_prototypes()
+            .clone()
             .try_into_vec_as::<f32>()
             .unwrap();
         let first: Vec<f32> = rows.chunks(2).map(|r| r[0]).collect();
@@ -284,6 +283,7 @@ mod tests {
         );
         let rows = square
             .class_ordered_prototypes()
+            .clone()
             .try_into_vec_as::<f32>()
             .unwrap();
         assert_eq!(rows, [0.0, 1.0, 1.0, 0.0]);

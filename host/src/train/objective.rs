@@ -140,7 +140,7 @@ impl Objective {
                 Loss::Ce => {
                     let p = assignment.class_ordered_prototypes();
                     loss::cosine_cross_entropy(
-                        &zn.clone().matmul(p.transpose()),
+                        &zn.clone().matmul(p.clone().transpose()),
                         y,
                         s.cosine_logits,
                     )
