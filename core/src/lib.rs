@@ -10,12 +10,14 @@ extern crate alloc;
 
 pub mod assign;
 mod classify;
+pub mod dense;
 mod error;
 pub mod format;
 pub mod mlp;
 pub mod net;
 mod prototypes;
 pub mod quant;
+pub mod requant;
 pub mod sphere;
 
 pub use classify::{Classify, Prediction};

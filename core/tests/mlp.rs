@@ -2,9 +2,11 @@
 //! fixed-point multiplier is exact to 2⁻³¹, the network equals a plain layer-by-layer i64
 //! evaluation, and the model file carries it (round trip, every corruption rejected, each rule).
 
+use dl2pa_core::dense::{DenseI8, DenseI8Ref};
 use dl2pa_core::format::{Backbone, Model, ModelBuilder};
-use dl2pa_core::mlp::{DenseI8, DenseI8Ref, MlpI8Ref, multiplier_for, requantize};
+use dl2pa_core::mlp::MlpI8Ref;
 use dl2pa_core::quant::quantize_value;
+use dl2pa_core::requant::{multiplier_for, requantize};
 use dl2pa_core::{Classify, Error, FormatError};
 use proptest::prelude::*;
 

@@ -3,9 +3,10 @@
 //! tricks), the arena is exactly what `arena_bytes` says, and the model file carries the list
 //! (round trip, corruptions and each shape rule refused with its own error).
 
+use dl2pa_core::dense::DenseI8;
 use dl2pa_core::format::{Backbone, Model, ModelBuilder};
-use dl2pa_core::mlp::{DenseI8, multiplier_for};
 use dl2pa_core::net::{Conv2dI8, LayerI8, NetI8, Shape};
+use dl2pa_core::requant::multiplier_for;
 use dl2pa_core::{Error, FormatError};
 use proptest::prelude::*;
 

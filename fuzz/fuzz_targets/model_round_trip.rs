@@ -6,7 +6,7 @@
 #![no_main]
 
 use dl2pa_core::format::{Backbone, Model, ModelBuilder, Quant};
-use dl2pa_core::mlp::DenseI8;
+use dl2pa_core::dense::DenseI8;
 use dl2pa_core::net::{Conv2dI8, LayerI8, NetI8, Shape};
 use libfuzzer_sys::fuzz_target;
 

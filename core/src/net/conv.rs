@@ -2,11 +2,11 @@
 //! weights channel-last (HWC; weights `[out][ky][kx][in]`), requantised per output channel.
 
 use super::Shape;
-use super::channels::ChannelsRef;
 use super::dot::dot2x2;
 use super::patch::{Window, gather, patches_bytes};
+use crate::dense::MAX_WIDTH;
 use crate::error::{Error, FormatError, Result, check_len};
-use crate::mlp::MAX_WIDTH;
+use crate::requant::ChannelsRef;
 
 /// Largest kernel side.
 pub const MAX_KERNEL: usize = 7;

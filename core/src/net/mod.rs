@@ -3,7 +3,7 @@
 //!
 //! Activations are int8, channel-last (HWC), each tensor with one step; weights have one step per
 //! output channel and every weighted layer requantises with the fixed-point scheme of
-//! [`crate::mlp`] (TFLite's). Every weighted layer but the last is followed by a ReLU (its output
+//! [`crate::requant`] (TFLite's). Every weighted layer but the last is followed by a ReLU (its output
 //! is clamped to `[0, 127]`); the last layer is dense and gives the embedding in `[−127, 127]`.
 //!
 //! **Working memory.** [`NetI8Ref::forward`] runs in an arena of [`NetI8Ref::arena_bytes`]
@@ -12,7 +12,6 @@
 //! max-pool works in place, so the arena is the largest `input + output` of any layer — no
 //! hidden stack buffer sized for the worst case.
 
-mod channels;
 mod conv;
 mod dot;
 #[cfg(feature = "alloc")]
@@ -20,15 +19,14 @@ mod owned;
 mod patch;
 mod pool;
 
-pub use channels::ChannelsRef;
 pub use conv::{Conv2dI8Ref, MAX_KERNEL, MAX_STRIDE};
 #[cfg(feature = "alloc")]
 pub use owned::{Conv2dI8, LayerI8, NetI8};
 #[cfg(feature = "alloc")]
 pub(crate) use owned::{le_f32, le_i32};
 
+use crate::dense::DenseI8Ref;
 use crate::error::{Error, FormatError, Result, check_len};
-use crate::mlp::DenseI8Ref;
 use crate::quant::QMAX;
 
 /// Most layers of a layer list.

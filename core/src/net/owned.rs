@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use super::Shape;
-use crate::mlp::DenseI8;
+use crate::dense::DenseI8;
 
 /// An owned convolution (see [`Conv2dI8Ref`](super::Conv2dI8Ref)).
 #[derive(Clone, Debug, PartialEq)]
@@ -22,7 +22,7 @@ pub struct Conv2dI8 {
     pub weights: Vec<i8>,
     /// Per output channel: bias in units of `s_in · s_w,o`.
     pub bias: Vec<i32>,
-    /// Per output channel: fixed-point multiplier (see [`crate::mlp::multiplier_for`]).
+    /// Per output channel: fixed-point multiplier (see [`crate::requant::multiplier_for`]).
     pub multiplier: Vec<i32>,
     /// Per output channel: shift.
     pub shift: Vec<i8>,

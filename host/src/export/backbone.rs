@@ -12,7 +12,7 @@
 //! fixed-point multiplier. The device then runs on integers only
 //! ([`dl2pa_core::mlp`]).
 
-use dl2pa_core::mlp::DenseI8;
+use dl2pa_core::dense::DenseI8;
 use dl2pa_core::quant::{QMAX, quantize_value, step_for};
 
 use crate::data::Shape;

@@ -2,7 +2,7 @@
 //! sums, i128 rescale — independent of the core's channel-last kernels and arena, which it
 //! checks (export parity, test vectors).
 
-use dl2pa_core::mlp::DenseI8;
+use dl2pa_core::dense::DenseI8;
 use dl2pa_core::net::{Conv2dI8, LayerI8, NetI8};
 use dl2pa_core::quant::QMAX;
 

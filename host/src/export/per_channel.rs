@@ -2,9 +2,10 @@
 //! per output channel (`max |w| / 127`), the bias in accumulator units, and the channel's
 //! rescale `s_in · s_w / s_out` as a fixed-point multiplier and shift.
 
-use dl2pa_core::mlp::{DenseI8, MAX_BIAS, multiplier_for};
+use dl2pa_core::dense::DenseI8;
 use dl2pa_core::net::Conv2dI8;
 use dl2pa_core::quant::{quantize_value, step_for};
+use dl2pa_core::requant::{MAX_BIAS, multiplier_for};
 
 use crate::error::{Error, Result};
 use crate::model::{ConvF32, DenseF32};
