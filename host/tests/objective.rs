@@ -1,7 +1,7 @@
 //! The losses and baselines of the objective study: cross-entropy over the cosines to every
 //! prototype (`--loss ce`, with margin, label smoothing, mixup, long-tail weights and more
-//! prototypes than classes) and `cosine-softmax` resume bit for bit, and their settings are
-//! checked like every other.
+//! prototypes than classes), `cosine-softmax` and the vector warm-up resume bit for bit, and
+//! their settings are checked like every other.
 
 mod common;
 
@@ -90,6 +90,41 @@ fn an_assignment_started_from_the_class_means_resumes_exactly() {
     assert!(s.test_top1 > 30.0, "top-1 {}", s.test_top1);
 }
 
+/// `--vector-warmup 1`: epoch 1 trains the cosine softmax and moves no label; epoch 2 starts by
+/// solving σ on the learned class vectors (one update at the iteration the warm-up ended), and
+/// `fixed` keeps that σ. Stopped after epoch 1, the resumed run crosses the switch bit for bit.
+#[test]
+fn the_vector_warmup_solves_sigma_once_on_the_class_vectors_and_resumes_exactly() {
+    dl2pa::cache::fix_dir(None);
+    let dir = tempfile::tempdir().unwrap();
+    for method in [Method::Dl2pa, Method::Fixed] {
+        let cfg = TrainConfig {
+            vector_warmup: 1,
+            ..quick(method, Loss::Cos)
+        };
+        let run = dir.path().join(method.name());
+        let s = resumes_exactly(&cfg, &run);
+        assert!(s.test_top1 > 30.0, "{method:?}: top-1 {}", s.test_top1);
+        let m = metrics(&run.join("a"));
+        let updates = |e: usize| m["epochs"][e]["updates"].as_array().unwrap().clone();
+        assert!(updates(0).is_empty(), "{method:?}: the warm-up moved σ");
+        let switch = &updates(1)[0];
+        assert!(
+            switch["moved"].as_u64().unwrap() > 0,
+            "{method:?}: {switch}"
+        );
+        let n = m["dataset"]["train_examples"].as_u64().unwrap() as usize;
+        assert_eq!(
+            switch["iteration"].as_u64().unwrap() as usize,
+            n.div_ceil(cfg.batch_size),
+            "{method:?}: the switch is not at the end of epoch 1"
+        );
+        if method == Method::Fixed {
+            assert_eq!(updates(1).len() + updates(2).len(), 1, "fixed re-solved σ");
+        }
+    }
+}
+
 /// The loss settings change how training goes on, not what the run is: `--resume` may change
 /// them (the schedule's other settings too), and a finished run says what it used.
 #[test]
@@ -127,8 +162,27 @@ fn bad_loss_settings_are_one_line_errors() {
         ("--scale", "nan", ">= 0"),
         ("--margin", "1", "[0, 1)"),
         ("--label-smoothing", "-0.1", "[0, 1)"),
+        ("--vector-warmup", "1", "fewer than --epochs (1)"),
     ] {
         let arg = format!("{flag}={value}");
         fails(&["train", &arg, "--epochs", "1"], expected);
+    }
+}
+
+#[test]
+fn the_vector_warmup_is_refused_where_there_is_no_sigma_to_start() {
+    for method in ["psc", "cosine-softmax", "etf"] {
+        fails(
+            &[
+                "train",
+                "--method",
+                method,
+                "--vector-warmup",
+                "1",
+                "--epochs",
+                "2",
+            ],
+            &format!("0 with --method {method}"),
+        );
     }
 }

@@ -118,16 +118,16 @@ impl Assignment {
     }
 
     /// Replaces the class means by `means` (`K × d`, unit rows) and re-solves σ on them,
-    /// cold: where `--assign-init means` starts.
+    /// cold, after `iteration`: where `--assign-init means` starts and `--vector-warmup` ends.
     ///
     /// # Errors
     /// As [`Assignment::resolve`].
-    pub fn start_from(&mut self, means: Vec<f32>) -> Result<Update> {
+    pub fn start_from(&mut self, means: Vec<f32>, iteration: usize) -> Result<Update> {
         let (k, device) = (self.sigma.len(), self.means.device());
         self.means = Tensor::<2>::from_data(TensorData::new(means, [k, self.dim]), &device)
             .cast(burn::tensor::FloatDType::F32);
         self.solver = Solver::new();
-        self.resolve(0)
+        self.resolve(iteration)
     }
 
     /// Feeds one batch to the class means: per class present, `μ_c ← normalise(m μ_c + (1 − m)

@@ -204,6 +204,10 @@ train_config! {
     /// dl2pa's first σ: a seeded random choice (random, as the paper), or solved on the class
     /// means of the untrained network's embeddings of the training set (means) [default: random]
     [value_enum] assign_init: AssignInit = AssignInit::Random;
+    /// dl2pa and fixed: train the first E epochs as the cosine softmax (learned unit class
+    /// vectors), then solve σ on those vectors and train towards the prototypes from there
+    /// (fixed keeps that σ) (0: off) [default: 0]
+    [value_name = "E"] vector_warmup: usize = 0;
     /// Float type on the training device: f32, or f16/bf16 for storage and arithmetic of every
     /// tensor, parameters included [default: f32]
     [value_enum] precision: Precision = Precision::F32;
@@ -349,9 +353,10 @@ impl TrainConfig {
             widths: self.widths.clone(),
             dim: self.dim,
             head_bn: self.head_bn,
-            classifier: matches!(self.method, Method::Psc | Method::CosineSoftmax)
+            classifier: (matches!(self.method, Method::Psc | Method::CosineSoftmax)
+                || self.vector_warmup > 0)
                 .then_some(classes),
-            cosine: self.method == Method::CosineSoftmax,
+            cosine: self.method == Method::CosineSoftmax || self.vector_warmup > 0,
         }
     }
 
@@ -448,6 +453,26 @@ impl TrainConfig {
                 "--label-smoothing",
                 self.label_smoothing,
                 "[0, 1)",
+            ));
+        }
+        if self.vector_warmup > 0 && !matches!(self.method, Method::Dl2pa | Method::Fixed) {
+            return Err(Error::arg(
+                "--vector-warmup",
+                self.vector_warmup,
+                format!(
+                    "0 with --method {}: the warm-up starts the σ of dl2pa and fixed",
+                    self.method.name()
+                ),
+            ));
+        }
+        if self.vector_warmup > 0 && self.vector_warmup >= self.epochs {
+            return Err(Error::arg(
+                "--vector-warmup",
+                self.vector_warmup,
+                format!(
+                    "fewer than --epochs ({}): the prototypes must train at least one epoch",
+                    self.epochs
+                ),
             ));
         }
         if self.widths.contains(&0) {

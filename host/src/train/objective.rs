@@ -3,7 +3,8 @@
 //! normalised embedding towards the class's prototype `P[σ(y)]` — by a pull, or by
 //! cross-entropy over the cosines to every prototype — and only `dl2pa` re-solves σ; `psc`
 //! trains a linear classifier and `cosine-softmax` unit class vectors, both with softmax
-//! cross-entropy.
+//! cross-entropy. With `--vector-warmup E`, `dl2pa` and `fixed` train as the cosine softmax
+//! for E epochs and then solve σ on the learned class vectors ([`Objective::end_warmup`]).
 
 use burn::prelude::*;
 
@@ -22,6 +23,9 @@ pub enum Objective {
         assignment: Assignment,
         /// Whether σ is re-solved.
         dynamic: bool,
+        /// In the vector warm-up: the loss is the cosine softmax's over the network's class
+        /// vectors, and σ waits for [`Objective::end_warmup`].
+        warming: bool,
     },
     /// A learned classifier with softmax cross-entropy: linear (`psc`) or unit class vectors
     /// scored by cosine (`cosine-softmax`).
@@ -66,11 +70,12 @@ impl LossSettings {
 }
 
 impl Objective {
-    /// The objective of `method`: prototype methods get `assignment`, `psc` its class weights
-    /// from the training counts.
+    /// The objective of `method`: prototype methods get `assignment` (in the vector warm-up if
+    /// `warming`), `psc` its class weights from the training counts.
     pub fn new(
         method: Method,
         assignment: Option<Assignment>,
+        warming: bool,
         train_counts: &[usize],
         device: &Device,
     ) -> Self {
@@ -78,6 +83,7 @@ impl Objective {
             Some(assignment) => Objective::Prototypes {
                 assignment,
                 dynamic: method == Method::Dl2pa,
+                warming,
             },
             None => {
                 let k = train_counts.len();
@@ -132,6 +138,9 @@ impl Objective {
         s: LossSettings,
     ) -> Tensor<2> {
         match (self, logits) {
+            (Objective::Prototypes { warming: true, .. }, Some(c)) => {
+                loss::cosine_cross_entropy(c, y, s.cosine_logits)
+            }
             (Objective::Prototypes { assignment, .. }, _) => match s.form {
                 Loss::Cos | Loss::Cos2 => {
                     let squared = s.form == Loss::Cos2;
@@ -172,6 +181,7 @@ impl Objective {
             Objective::Prototypes {
                 assignment,
                 dynamic: true,
+                warming: false,
             } => Some(assignment),
             _ => None,
         }
@@ -182,6 +192,35 @@ impl Objective {
         match self {
             Objective::Prototypes { assignment, .. } => Some(assignment),
             Objective::Softmax { .. } => None,
+        }
+    }
+
+    /// Whether the vector warm-up is on: the network's class vectors, not `P[σ]`, classify.
+    pub fn warming(&self) -> bool {
+        matches!(self, Objective::Prototypes { warming: true, .. })
+    }
+
+    /// Ends the vector warm-up after `iteration`: σ is solved cold on the learned unit class
+    /// `vectors` (`K × d`, class order), which also become the class means, and the prototype
+    /// loss takes over. `None` when there is no warm-up to end.
+    ///
+    /// # Errors
+    /// As [`Assignment::resolve`].
+    pub fn end_warmup(
+        &mut self,
+        vectors: Vec<f32>,
+        iteration: usize,
+    ) -> crate::Result<Option<Update>> {
+        match self {
+            Objective::Prototypes {
+                assignment,
+                warming: warming @ true,
+                ..
+            } => {
+                *warming = false;
+                assignment.start_from(vectors, iteration).map(Some)
+            }
+            _ => Ok(None),
         }
     }
 

@@ -90,11 +90,20 @@ impl Trainer {
         {
             let net = network.valid();
             let z = inference::embeddings(&net, &setup.data.train, shape, device)?;
-            a.start_from(class_means(&z, &setup.data.train.y, k, d))?;
+            a.start_from(class_means(&z, &setup.data.train.y, k, d), 0)?;
             state.sigma = a.sigma().to_vec();
             state.ema = a.means()?;
         }
-        let objective = Objective::new(cfg.method, assignment, &setup.train_counts, &autodiff);
+        // The warm-up ends as epoch `vector_warmup` starts: a checkpoint of that many epochs
+        // was written before σ was solved on the vectors.
+        let warming = cfg.vector_warmup > 0 && state.epochs_done <= cfg.vector_warmup;
+        let objective = Objective::new(
+            cfg.method,
+            assignment,
+            warming,
+            &setup.train_counts,
+            &autodiff,
+        );
         let history = state.history.iter().flat_map(|e| &e.updates);
         let cadence = Cadence::new(cfg.assign_every, cfg.assign_backoff, history);
         Ok(Trainer {
@@ -157,6 +166,9 @@ impl Trainer {
         let t0 = Instant::now();
         let mut loss_sum = Tensor::<1>::zeros([1], &self.autodiff);
         let (mut updates, mut lr): (Vec<Update>, f64) = (Vec::new(), 0.0);
+        if epoch == self.cfg.vector_warmup {
+            updates.extend(self.end_warmup()?);
+        }
         for batch in batches.epoch(epoch) {
             lr = schedule::lr_at(&self.cfg, self.state.iteration, batches.per_epoch());
             loss_sum = loss_sum + self.step(batch, lr)?;
@@ -251,12 +263,24 @@ impl Trainer {
         Ok(summary)
     }
 
-    /// Test metrics of the current network under the current σ.
+    /// Ends `--vector-warmup`: σ solved on the class vectors the network learned.
+    fn end_warmup(&mut self) -> Result<Option<Update>> {
+        if !self.objective.warming() {
+            return Ok(None);
+        }
+        let vectors = inference::class_vector_rows(&self.network()?.valid())?.ok_or_else(|| {
+            Error::Numerical("internal: a vector warm-up without class vectors".into())
+        })?;
+        self.objective.end_warmup(vectors, self.state.iteration)
+    }
+
+    /// Test metrics of the current network under the current σ (in the vector warm-up, its
+    /// class vectors).
     fn evaluate(&mut self, test: &Split) -> Result<Eval> {
         let net = self.network()?.valid();
         let cp = match self.objective.assignment() {
-            Some(a) => Some(a.class_prototype_rows()),
-            None => inference::class_vector_rows(&net)?,
+            Some(a) if !self.objective.warming() => Some(a.class_prototype_rows()),
+            _ => inference::class_vector_rows(&net)?,
         };
         let k = self.losses.classes;
         Ok(inference::evaluate(&net, test, self.shape, k, cp.as_deref(), &self.device)?.0)
