@@ -5,13 +5,13 @@ use std::path::Path;
 
 use burn::prelude::*;
 
+use crate::config::TrainConfig;
 use crate::data::{self, DataSpec, Dataset, InputSchema, Inputs, Shape, Split};
 use crate::error::{Error, Result};
-use crate::model::{Network, l2_normalize};
+use crate::eval::{Accumulator, COSINE_SCALE, Eval};
+use crate::model::{Network, l2_normalize, read_rows};
+use crate::prototypes::class_rows;
 use crate::run::{DatasetInfo, RunDir, checkpoint};
-use crate::train::assignment::{class_rows, read_rows};
-use crate::train::config::TrainConfig;
-use crate::train::eval::{Accumulator, COSINE_SCALE, Eval};
 
 /// Inputs per forward pass.
 const BATCH: usize = 512;

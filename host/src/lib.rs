@@ -6,10 +6,12 @@
 
 pub mod cache;
 pub mod cli;
+pub mod config;
 /// The datasets and their readers: the [`dl2pa_data`] crate, which needs no burn.
 pub use dl2pa_data as data;
 pub mod device;
 pub mod error;
+pub mod eval;
 pub mod experiment;
 pub mod export;
 pub mod inference;

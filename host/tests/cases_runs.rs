@@ -86,7 +86,7 @@ fn the_settings_a_resume_may_change_are_the_ones_its_help_lists() {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    for key in dl2pa::train::config::RESUMABLE {
+    for key in dl2pa::config::RESUMABLE {
         assert!(
             resume.contains(&format!("--{key},")) || resume.contains(&format!("--{key};")),
             "--{key} not in: {resume}"

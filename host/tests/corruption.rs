@@ -80,7 +80,7 @@ fn every_corruption_is_an_error_or_the_same_model() {
     let dev = Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let cfg = dl2pa::train::config::TrainConfig {
+    let cfg = dl2pa::config::TrainConfig {
         epochs: 2,
         widths: vec![8],
         ..Default::default()

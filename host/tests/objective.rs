@@ -6,7 +6,7 @@
 mod common;
 
 use common::{fails, metrics, ok};
-use dl2pa::train::config::{Loss, Method, TrainConfig};
+use dl2pa::config::{Loss, Method, TrainConfig};
 
 /// Trains `cfg` straight through and, in a second run, stopped after epoch 1 and resumed: the
 /// two must give the same bits (losses of every epoch, test metrics, σ).
@@ -83,7 +83,7 @@ fn an_assignment_started_from_the_class_means_resumes_exactly() {
     dl2pa::cache::fix_dir(None);
     let dir = tempfile::tempdir().unwrap();
     let cfg = TrainConfig {
-        assign_init: dl2pa::train::config::AssignInit::Means,
+        assign_init: dl2pa::config::AssignInit::Means,
         ..quick(Method::Dl2pa, Loss::Ce)
     };
     let s = resumes_exactly(&cfg, dir.path());

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use common::{fails, metrics, ok};
-use dl2pa::train::config::{Method, TrainConfig};
+use dl2pa::config::{Method, TrainConfig};
 
 fn quick(cfg: &mut TrainConfig) {
     cfg.epochs = 2;

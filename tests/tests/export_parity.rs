@@ -9,7 +9,7 @@ use dl2pa_core::format::{Backbone, Features, Model, Quant};
 /// A digits run (MLP 64 → 64 → 8, 6 epochs) in `dir/run`.
 fn digits_run(dir: &std::path::Path, dev: &burn::prelude::Device) -> std::path::PathBuf {
     let run = dir.join("run");
-    let cfg = dl2pa::train::config::TrainConfig {
+    let cfg = dl2pa::config::TrainConfig {
         dim: 8,
         epochs: 6,
         widths: vec![64],
@@ -116,8 +116,8 @@ fn psc_runs_cannot_be_exported() {
     dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dl2pa::train::config::TrainConfig {
-        method: dl2pa::train::config::Method::Psc,
+    let cfg = dl2pa::config::TrainConfig {
+        method: dl2pa::config::Method::Psc,
         epochs: 1,
         widths: vec![16],
         ..Default::default()
@@ -142,8 +142,8 @@ fn cosine_softmax_runs_export_their_class_vectors() {
     dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dl2pa::train::config::TrainConfig {
-        method: dl2pa::train::config::Method::CosineSoftmax,
+    let cfg = dl2pa::config::TrainConfig {
+        method: dl2pa::config::Method::CosineSoftmax,
         dim: 8,
         epochs: 6,
         widths: vec![64],
@@ -172,7 +172,7 @@ fn a_cnn_run_exports_a_layer_list_the_core_runs_like_the_host() {
     dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dl2pa::train::config::TrainConfig {
+    let cfg = dl2pa::config::TrainConfig {
         backbone: dl2pa::model::BackboneKind::Cnn,
         epochs: 3,
         ..Default::default()
@@ -211,7 +211,7 @@ fn backbones_need_int8_and_a_layer_list_has_no_residual_adds() {
     dl2pa::cache::fix_dir(None);
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dl2pa::train::config::TrainConfig {
+    let cfg = dl2pa::config::TrainConfig {
         backbone: dl2pa::model::BackboneKind::Resnet32,
         epochs: 1,
         train_limit: 64,

@@ -129,7 +129,7 @@ fn golden_cnn_classifies_raw_inputs_as_recorded() {
 
 /// Trains `cfg` on digits, exports it with its backbone to `model` and writes the raw test
 /// inputs with the core's predictions to `raw`.
-fn write_backbone_golden(cfg: &dl2pa::train::config::TrainConfig, model: &str, raw: &str) {
+fn write_backbone_golden(cfg: &dl2pa::config::TrainConfig, model: &str, raw: &str) {
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
@@ -158,7 +158,7 @@ fn write_backbone_golden(cfg: &dl2pa::train::config::TrainConfig, model: &str, r
 #[ignore = "rewrites tests/golden; run deliberately"]
 fn regenerate_backbone() {
     dl2pa::cache::fix_dir(None);
-    let cfg = dl2pa::train::config::TrainConfig {
+    let cfg = dl2pa::config::TrainConfig {
         dim: 16,
         widths: vec![32],
         epochs: 15,
@@ -173,7 +173,7 @@ fn regenerate_backbone() {
 #[ignore = "rewrites tests/golden; run deliberately"]
 fn regenerate_cnn() {
     dl2pa::cache::fix_dir(None);
-    let cfg = dl2pa::train::config::TrainConfig {
+    let cfg = dl2pa::config::TrainConfig {
         dim: 16,
         backbone: dl2pa::model::BackboneKind::Cnn,
         epochs: 15,
@@ -189,7 +189,7 @@ fn regenerate() {
     let dev = burn::prelude::Device::flex();
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let cfg = dl2pa::train::config::TrainConfig {
+    let cfg = dl2pa::config::TrainConfig {
         dim: 16,
         epochs: 15,
         ..Default::default()

@@ -1,5 +1,6 @@
-//! The import graph runs one way (ARCHITECTURE.md draws it): no file of dl2pa-core uses a file
-//! that uses it back, directly or round a longer loop.
+//! The import graph runs one way (ARCHITECTURE.md draws it): no file of dl2pa-core and no
+//! top-level folder (or file) of the host uses one that uses it back, directly or round a longer
+//! loop.
 //!
 //! An edge is every `crate::`, `super::` or `self::` path in a file's code (`use` groups
 //! expanded), cut to the longest prefix that names a module. A module's paths into its own
@@ -204,6 +205,28 @@ fn the_files_of_the_core_import_each_other_one_way() {
     assert!(g.len() > 20, "read {} files", g.len());
     if let Some(c) = circle(&g) {
         panic!("dl2pa-core has an import circle: {}", shown(&c));
+    }
+}
+
+/// The host's rooms: its top-level modules (`train/`, `run/`, `inference.rs`, …), each file
+/// counted in the room it lies in.
+#[test]
+fn the_rooms_of_the_host_import_each_other_one_way() {
+    let files = graph(&root().join("host/src"));
+    let room = |m: &Module| m.first().cloned().into_iter().collect::<Module>();
+    let mut rooms: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+    for (m, targets) in &files {
+        let edges = rooms.entry(room(m)).or_default();
+        edges.extend(
+            targets
+                .iter()
+                .map(room)
+                .filter(|t| *t != room(m) && !t.is_empty()),
+        );
+    }
+    assert!(rooms.len() > 10, "read {} rooms", rooms.len());
+    if let Some(c) = circle(&rooms) {
+        panic!("the host has an import circle between rooms: {}", shown(&c));
     }
 }
 

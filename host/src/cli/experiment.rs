@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
+use crate::config::TrainConfig;
 use crate::device::{self, DeviceChoice};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, ExperimentConfig};
-use crate::train::config::TrainConfig;
 
 /// `dl2pa experiment`.
 #[derive(Debug, clap::Args)]

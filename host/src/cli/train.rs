@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::config::{TrainConfig, TrainFlags};
 use crate::device::{self, DeviceChoice};
 use crate::error::Result;
 use crate::run::{RunDir, Summary};
 use crate::train::Progress;
-use crate::train::config::{TrainConfig, TrainFlags};
 
 /// `dl2pa train`.
 #[derive(Debug, clap::Args)]

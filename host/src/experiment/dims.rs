@@ -10,10 +10,10 @@ use serde::Serialize;
 use super::jobs::{self, Job};
 use super::plots::{self, Series};
 use super::{ExperimentConfig, Trained, mean_spread, write, write_table};
+use crate::config::Method;
 use crate::data::{self, DataSpec};
 use crate::error::{Error, Result};
 use crate::inference::Classifier;
-use crate::train::config::Method;
 
 /// The trained runs of a grid, by (method, d), one per seed.
 type Grid = BTreeMap<(Method, usize), Vec<Trained>>;

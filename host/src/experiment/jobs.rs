@@ -11,8 +11,8 @@ use std::sync::mpsc;
 use burn::prelude::Device;
 
 use super::{ExperimentConfig, Trained, run_one};
+use crate::config::Method;
 use crate::error::{Error, Result};
-use crate::train::config::Method;
 
 /// One training run of an experiment's grid.
 #[derive(Clone, Copy, Debug)]

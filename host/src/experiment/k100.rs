@@ -8,9 +8,9 @@ use burn::prelude::Device;
 
 use super::jobs::{self, Job};
 use super::{ExperimentConfig, Trained, mean_spread, write_table};
+use crate::config::Method;
 use crate::error::{Error, Result};
-use crate::train::assignment::class_rows;
-use crate::train::config::Method;
+use crate::prototypes::class_rows;
 
 pub(super) fn run(
     cfg: &ExperimentConfig,

@@ -17,9 +17,10 @@ use std::time::Instant;
 
 use burn::prelude::Device;
 
+use crate::config::{Method, TrainConfig};
 use crate::error::{Error, Result};
 use crate::run::{EpochRecord, RunDir, Summary};
-use crate::train::{self, config::Method, config::TrainConfig};
+use crate::train;
 
 /// Which experiment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -3,6 +3,15 @@
 //! classifier: linear (`psc`) or unit class vectors scored by cosine (`cosine-softmax`).
 
 mod batch_norm;
+/// A `[R, C]` tensor as host values.
+///
+/// # Errors
+/// [`Error::Numerical`] if it cannot be read.
+pub fn read_rows(t: Tensor<2>) -> Result<Vec<f32>> {
+    t.try_into_vec_as::<f32>()
+        .map_err(|e| Error::Numerical(format!("reading a tensor: {e:?}")))
+}
+
 #[cfg(test)]
 mod bits;
 mod cnn;

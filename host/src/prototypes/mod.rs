@@ -313,6 +313,18 @@ pub fn load(path: &Path, expect: Option<(usize, usize)>) -> Result<(Vec<f32>, us
     Ok((data, k, d))
 }
 
+/// Prototype rows in class order: row `c` is `prototypes[σ(c)]` (`K × d`).
+pub fn class_rows(prototypes: &[f32], sigma: &[u32], dim: usize) -> Vec<f32> {
+    sigma
+        .iter()
+        .flat_map(|&j| {
+            prototypes[j as usize * dim..(j as usize + 1) * dim]
+                .iter()
+                .copied()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

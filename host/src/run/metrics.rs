@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::state::EpochRecord;
+use crate::config::TrainConfig;
+use crate::eval::Groups;
 use crate::prototypes::Quality;
-use crate::train::config::TrainConfig;
-use crate::train::eval::Groups;
 
 /// `metrics.json`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

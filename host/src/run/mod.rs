@@ -24,17 +24,17 @@ pub use calibration::Calibration;
 pub use info::{DatasetInfo, RUN_FORMAT};
 pub use metrics::{DatasetCounts, Metrics, Summary};
 pub use seal::SelfChecked;
-pub use state::{Checksums, EpochRecord, State};
+pub use state::{Checksums, EpochRecord, State, Update};
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::config::TrainConfig;
 use crate::data::InputSchema;
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
-use crate::train::config::TrainConfig;
 
 /// A run directory.
 #[derive(Clone, Debug)]

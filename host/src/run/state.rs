@@ -7,8 +7,31 @@ use serde::{Deserialize, Serialize};
 
 use super::seal::SelfChecked;
 
-use crate::train::assignment::Update;
-use crate::train::eval::Eval;
+use crate::eval::Eval;
+
+/// One re-solve of the assignment.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Update {
+    /// Training iteration after which it ran.
+    pub iteration: usize,
+    /// Labels whose prototype changed.
+    pub moved: usize,
+    /// Solver time in microseconds (similarity matrix included).
+    pub micros: f64,
+    /// Whether the warm start was used.
+    pub warm: bool,
+    // The solve's work, as `dl2pa_core::assign::Stats` counts it (after a warm start that gave
+    // up, the cold solve's); 0 in metrics files written before it was recorded.
+    /// Rows left free by the initial pass (column reduction, or the warm start's greedy pass).
+    #[serde(default)]
+    pub free_after_init: usize,
+    /// Shortest augmenting paths run.
+    #[serde(default)]
+    pub augmentations: usize,
+    /// Columns scanned by those paths: the solve's cost, the same on any machine.
+    #[serde(default)]
+    pub scans: usize,
+}
 
 /// One epoch's record (also in `metrics.json`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -4,36 +4,12 @@
 
 use std::time::Instant;
 
+use crate::error::{Error, Result};
+use crate::model::{l2_normalize, read_rows};
+use crate::prototypes::class_rows;
+use crate::run::Update;
 use burn::prelude::*;
 use dl2pa_core::assign::{Problem, Solver};
-use serde::{Deserialize, Serialize};
-
-use crate::error::{Error, Result};
-use crate::model::l2_normalize;
-
-/// One re-solve of the assignment.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Update {
-    /// Training iteration after which it ran.
-    pub iteration: usize,
-    /// Labels whose prototype changed.
-    pub moved: usize,
-    /// Solver time in microseconds (similarity matrix included).
-    pub micros: f64,
-    /// Whether the warm start was used.
-    pub warm: bool,
-    // The solve's work, as `dl2pa_core::assign::Stats` counts it (after a warm start that gave
-    // up, the cold solve's); 0 in metrics files written before it was recorded.
-    /// Rows left free by the initial pass (column reduction, or the warm start's greedy pass).
-    #[serde(default)]
-    pub free_after_init: usize,
-    /// Shortest augmenting paths run.
-    #[serde(default)]
-    pub augmentations: usize,
-    /// Columns scanned by those paths: the solve's cost, the same on any machine.
-    #[serde(default)]
-    pub scans: usize,
-}
 
 /// σ (class `c` is pulled towards prototype `σ(c)`) and what DL2PA needs to move it.
 pub struct Assignment {
@@ -217,18 +193,6 @@ pub fn class_means(features: &[f32], y: &[u32], k: usize, dim: usize) -> Vec<f32
         .collect()
 }
 
-/// Prototype rows in class order: row `c` is `prototypes[σ(c)]` (`K × d`).
-pub fn class_rows(prototypes: &[f32], sigma: &[u32], dim: usize) -> Vec<f32> {
-    sigma
-        .iter()
-        .flat_map(|&j| {
-            prototypes[j as usize * dim..(j as usize + 1) * dim]
-                .iter()
-                .copied()
-        })
-        .collect()
-}
-
 fn rows(prototypes: &[f32], sigma: &[u32], dim: usize, device: &Device) -> Tensor<2> {
     let data = class_rows(prototypes, sigma, dim);
     Tensor::from_data(TensorData::new(data, [sigma.len(), dim]), device)
@@ -243,15 +207,6 @@ fn class_order(sigma: &[u32], prototypes: &[f32], dim: usize) -> Vec<u32> {
     }
     let rest = (0..m as u32).filter(|&j| !assigned[j as usize]);
     sigma.iter().copied().chain(rest).collect()
-}
-
-/// A `[R, C]` tensor as host values.
-///
-/// # Errors
-/// [`Error::Numerical`] if it cannot be read.
-pub fn read_rows(t: Tensor<2>) -> Result<Vec<f32>> {
-    t.try_into_vec_as::<f32>()
-        .map_err(|e| Error::Numerical(format!("reading a tensor: {e:?}")))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! moved a label, so the moves that matter early are kept. The schedule is a function of the
 //! updates so far, which the run directory stores: a resumed run continues it exactly.
 
-use super::assignment::Update;
+use crate::run::Update;
 
 /// Longest interval, in units of `--assign-every`.
 pub const MAX_FACTOR: usize = 32;

@@ -6,11 +6,11 @@
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
-use super::config::Reduction;
+use crate::config::Reduction;
 
 /// The pull towards the assigned prototype (paper eq. 6), per example: `1 − cos(z, p_σ(y))`
-/// ([`Loss::Cos`](super::config::Loss::Cos)) or, `squared`, its square
-/// ([`Loss::Cos2`](super::config::Loss::Cos2), the authors' code).
+/// ([`Loss::Cos`](crate::config::Loss::Cos)) or, `squared`, its square
+/// ([`Loss::Cos2`](crate::config::Loss::Cos2), the authors' code).
 ///
 /// * `zn`: L2-normalised embeddings `[B, d]`;
 /// * `class_prototypes`: `P[σ]` in class order, unit rows `[K, d]`;

@@ -12,8 +12,6 @@
 pub mod assignment;
 pub mod batches;
 pub mod cadence;
-pub mod config;
-pub mod eval;
 pub mod loss;
 pub mod objective;
 pub mod schedule;
@@ -25,11 +23,11 @@ use std::time::Instant;
 
 use burn::prelude::Device;
 
+use crate::config::TrainConfig;
 use crate::error::Result;
 use crate::run::RunDir;
 pub use crate::run::Summary;
 use batches::Batches;
-use config::TrainConfig;
 use setup::Setup;
 use trainer::Trainer;
 

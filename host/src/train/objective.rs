@@ -8,10 +8,11 @@
 
 use burn::prelude::*;
 
-use super::assignment::{Assignment, Update};
+use super::assignment::Assignment;
 use super::cadence::Cadence;
-use super::config::{Loss, Method, Reduction, TrainConfig};
 use super::loss::{self, CosineLogits};
+use crate::config::{Loss, Method, Reduction, TrainConfig};
+use crate::run::Update;
 
 /// What the network is trained towards.
 // One per run: the size of its variants does not matter.

@@ -1,6 +1,6 @@
 //! The learning rate at each iteration: linear warm-up, then cosine, step or constant.
 
-use super::config::{Schedule, TrainConfig};
+use crate::config::{Schedule, TrainConfig};
 
 /// Learning rate at `iteration` (0-based) of a run with `per_epoch` iterations per epoch.
 pub fn lr_at(cfg: &TrainConfig, iteration: usize, per_epoch: usize) -> f64 {

@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::config::{Method, Toggle, TrainConfig};
+use crate::config::{Method, Toggle, TrainConfig};
 use crate::data::augment::Augment;
 use crate::data::{self, DataDigest, DataSpec, Dataset, standardise};
 use crate::error::{Error, Result};

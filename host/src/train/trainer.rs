@@ -8,21 +8,21 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 
-use super::assignment::{Assignment, Update, class_means};
+use super::assignment::{Assignment, class_means};
 use super::batches::{Batch, Batches};
 use super::cadence::Cadence;
-use super::config::{AssignInit, Method, TrainConfig};
-use super::eval::{Eval, Groups};
 use super::objective::{LossSettings, Objective};
 use super::schedule;
 use super::setup::{Setup, initial_sigma};
+use crate::config::{AssignInit, Method, TrainConfig};
 use crate::data::{Shape, Split};
 use crate::error::{Error, Result};
+use crate::eval::{Eval, Groups};
 use crate::export::float::FloatBackbone;
 use crate::inference::{self, inputs};
 use crate::model::{Network, l2_normalize};
 use crate::prototypes::{self, Quality};
-use crate::run::{EpochRecord, Metrics, RunDir, State, Summary, checkpoint};
+use crate::run::{EpochRecord, Metrics, RunDir, State, Summary, Update, checkpoint};
 
 /// A run in progress.
 pub struct Trainer {
