@@ -6,12 +6,18 @@
 #
 #   bash docs/results/cpu-throughput.sh        # needs `pip install torch` (TORCH_PY=python to use)
 #   BEFORE=/path/to/old/throughput BEFORE_NAME="what it is" bash ...   # a column for an older build
+#   COMPARE_KERNELS=1 bash ...    # the "before" column: this build without host/src/kernels/
 # Writes docs/results/cpu-throughput.md. About 5 min on 2 cores.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 TORCH_PY="${TORCH_PY:-python3}"
 ANCHORS="${ANCHORS:-bench/throughput}"
 ROUNDS="${ROUNDS:-3}"
+if [ "${COMPARE_KERNELS:-0}" = 1 ]; then
+  cargo build --release -p dl2pa --example throughput --no-default-features >/dev/null 2>&1
+  BEFORE="$(mktemp)"; cp "$CARGO_TARGET_DIR/release/examples/throughput" "$BEFORE"
+  BEFORE_NAME="the same code built without its CPU kernels (--no-default-features: burn's own ops)"
+fi
 cargo build --release -p dl2pa --example throughput >/dev/null 2>&1
 OURS="$CARGO_TARGET_DIR/release/examples/throughput"
 LOG="$(mktemp)"

@@ -169,8 +169,13 @@ fn time(
     }
     bench.sync(&model, &ad);
     let ms = t0.elapsed().as_secs_f64() * 1000.0 / steps as f64;
+    let kernels = if dl2pa::kernels::ENABLED {
+        "our CPU kernels"
+    } else {
+        "burn's own ops"
+    };
     println!(
-        "dl2pa {kind} batch={batch} on {name}, {precision:?}: {ms:.2} ms/step, {:.0} img/s",
+        "dl2pa {kind} batch={batch} on {name}, {precision:?}, {kernels}: {ms:.2} ms/step, {:.0} img/s",
         batch as f64 * 1000.0 / ms
     );
     Ok(())

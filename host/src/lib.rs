@@ -16,6 +16,7 @@ pub mod experiment;
 pub mod export;
 pub mod inference;
 pub mod io;
+pub mod kernels;
 pub mod memory;
 pub mod model;
 pub mod predict;

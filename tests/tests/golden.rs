@@ -127,6 +127,66 @@ fn golden_cnn_classifies_raw_inputs_as_recorded() {
     );
 }
 
+/// The CNN trained as `regenerate_cnn` trains it exports to the golden file byte for byte: the
+/// training path — with the CPU kernels of `host/src/kernels/` and, in CI's second run
+/// (`--no-default-features`), through burn's own ops — gives the bits it gave when the file was
+/// written.
+#[test]
+fn the_cnn_trains_to_the_golden_model_bit_for_bit() {
+    // The tests crate's `kernels` feature reaches the host: this test runs the path it names.
+    assert_eq!(dl2pa::kernels::ENABLED, cfg!(feature = "kernels"));
+    dl2pa::cache::fix_dir(None);
+    let dev = burn::prelude::Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    dl2pa::train::train(&golden_cnn(), &dev, &run, false, None, &mut |_| {}).unwrap();
+    let export = dl2pa::export::ExportConfig {
+        backbone: true,
+        ..dl2pa::export::ExportConfig::int8()
+    };
+    let model = dir.path().join("cnn.dl2p");
+    dl2pa::export::export(&run, &model, &export, &dev).unwrap();
+    let ours = std::fs::read(model).unwrap();
+    assert_eq!(
+        without_input_id(&ours),
+        golden_body("cnn.dl2p"),
+        "the trained CNN differs from tests/golden/cnn.dl2p"
+    );
+}
+
+/// The body of a model file (after the 12-byte header, before the CRC) without the input
+/// identity of flag bit 3, which files written before dl2pa 0.3 (the golden ones) do not have:
+/// its 4 bytes follow the postcard body and precede the backbone (found by their value; a copy
+/// earlier in the body would make the comparison fail, not pass).
+fn without_input_id(file: &[u8]) -> Vec<u8> {
+    let id = Model::from_bytes(file)
+        .unwrap()
+        .input_id()
+        .expect("an input identity");
+    let body = &file[12..file.len() - 4];
+    let at = body
+        .windows(4)
+        .position(|w| w == id.to_le_bytes())
+        .expect("the identity's bytes");
+    [&body[..at], &body[at + 4..]].concat()
+}
+
+/// The body of golden file `name` (after the header, before the CRC).
+fn golden_body(name: &str) -> Vec<u8> {
+    let file = std::fs::read(golden(name)).unwrap();
+    file[12..file.len() - 4].to_vec()
+}
+
+/// The CNN of `cnn.dl2p`: the project's CNN on digits, d = 16, 15 epochs.
+fn golden_cnn() -> dl2pa::config::TrainConfig {
+    dl2pa::config::TrainConfig {
+        dim: 16,
+        backbone: dl2pa::model::BackboneKind::Cnn,
+        epochs: 15,
+        ..Default::default()
+    }
+}
+
 /// Trains `cfg` on digits, exports it with its backbone to `model` and writes the raw test
 /// inputs with the core's predictions to `raw`.
 fn write_backbone_golden(cfg: &dl2pa::config::TrainConfig, model: &str, raw: &str) {
@@ -173,13 +233,7 @@ fn regenerate_backbone() {
 #[ignore = "rewrites tests/golden; run deliberately"]
 fn regenerate_cnn() {
     dl2pa::cache::fix_dir(None);
-    let cfg = dl2pa::config::TrainConfig {
-        dim: 16,
-        backbone: dl2pa::model::BackboneKind::Cnn,
-        epochs: 15,
-        ..Default::default()
-    };
-    write_backbone_golden(&cfg, "cnn.dl2p", "raw-cnn.bin");
+    write_backbone_golden(&golden_cnn(), "cnn.dl2p", "raw-cnn.bin");
 }
 
 #[test]

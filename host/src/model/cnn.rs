@@ -7,9 +7,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::batch_norm::batch_norm;
-use super::conv::conv2d;
-use super::pool::max_pool_2x2;
+use crate::kernels::{batch_norm, conv2d, max_pool_2x2};
 
 /// Conv 3×3 (no bias) → BatchNorm → ReLU.
 #[derive(Module, Debug)]

@@ -2,7 +2,6 @@
 //! (optional BatchNorm1d; the caller L2-normalises) and, for the softmax baselines, a learned
 //! classifier: linear (`psc`) or unit class vectors scored by cosine (`cosine-softmax`).
 
-mod batch_norm;
 /// A `[R, C]` tensor as host values.
 ///
 /// # Errors
@@ -12,15 +11,9 @@ pub fn read_rows(t: Tensor<2>) -> Result<Vec<f32>> {
         .map_err(|e| Error::Numerical(format!("reading a tensor: {e:?}")))
 }
 
-#[cfg(test)]
-mod bits;
 mod cnn;
-mod conv;
-mod conv_forward;
-mod flex_conv;
 mod mlp;
 mod plain;
-mod pool;
 mod resnet;
 mod seeded;
 

@@ -9,9 +9,8 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::batch_norm::batch_norm;
 use super::cnn::ConvBnRelu;
-use super::conv::conv2d;
+use crate::kernels::{batch_norm, conv2d};
 
 /// 1×1 conv + BN projection for shortcuts that change shape.
 #[derive(Module, Debug)]

@@ -17,7 +17,6 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Flex, backend_extension};
-use burn::nn::pool::MaxPool2dConfig;
 use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
 use rayon::prelude::*;
@@ -29,7 +28,7 @@ pub fn max_pool_2x2(x: Tensor<4>) -> Tensor<4> {
     if x.device().inner() == Device::flex() && x.dtype() == DType::F32 {
         Tensor::from_dispatch(<Dispatch as MaxPool2x2>::max_pool_2x2(x.into_dispatch()))
     } else {
-        MaxPool2dConfig::new([2, 2]).init().forward(x)
+        super::burn_ops::max_pool_2x2(x)
     }
 }
 
@@ -169,7 +168,7 @@ mod tests {
     /// Ours and burn's generic pooling: the outputs, and the inputs' gradients of
     /// `Σ out ⊙ weights`.
     fn both(x: &[f32], shape: [usize; 4], weights: &[f32]) -> [(Vec<u32>, Vec<u32>); 2] {
-        let generic = |x: Tensor<4>| MaxPool2dConfig::new([2, 2]).init().forward(x);
+        let generic = super::super::burn_ops::max_pool_2x2;
         let ours = |x: Tensor<4>| max_pool_2x2(x);
         let run = |pool: &dyn Fn(Tensor<4>) -> Tensor<4>| {
             let device = Device::flex().autodiff();
