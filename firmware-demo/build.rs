@@ -9,7 +9,13 @@ fn main() {
     println!("cargo:rustc-link-arg=-Tlink.x");
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=build.rs");
-    for f in ["model.dl2p", "test.dl2f", "assign.bin", "mlp.dl2p", "raw.bin"] {
+    for f in [
+        "model.dl2p",
+        "test.dl2f",
+        "assign.bin",
+        "mlp.dl2p",
+        "raw.bin",
+    ] {
         println!("cargo:rerun-if-changed=../tests/golden/{f}");
     }
     for f in ["fm-cnn.dl2p", "fm-vectors.bin"] {

@@ -134,7 +134,10 @@ fn requant(acc: i64, m: i32, shift: i8, lo: i128) -> i64 {
     y.clamp(lo, 127) as i64
 }
 
-/// The plain evaluation of `net` on the raw channel-major input `x`.
+/// The plain evaluation of `net` on the raw channel-major input `x`. Deliberately its own code,
+/// not shared with the host's `export/cnn_simulate.rs`: two oracles written apart check the
+/// core's kernels (here in property tests, there in export parity), and a shared one could carry
+/// one mistake into both.
 fn reference(net: &NetI8, x: &[f32]) -> Vec<i8> {
     let s = net.input;
     let plane = s.height * s.width;

@@ -65,7 +65,13 @@ fn classify_all(syst: &SYST) -> bool {
             return false;
         }
     };
-    hprintln!("model: K={} d={} {:?}, {} bytes in flash", model.classes(), model.dim(), model.quant(), model.flash_bytes());
+    hprintln!(
+        "model: K={} d={} {:?}, {} bytes in flash",
+        model.classes(),
+        model.dim(),
+        model.quant(),
+        model.flash_bytes()
+    );
     let Some(protos) = model.int8() else {
         hprintln!("the demo needs an int8 model");
         return false;
@@ -84,9 +90,19 @@ fn classify_all(syst: &SYST) -> bool {
         mismatches += u32::from(best.class != usize::from(features.expected(i)));
     }
     let n = features.count() as u32;
-    hprintln!("classified {} test embeddings: accuracy {}.{:02} %, {} differ from the host", n, 100 * correct / n, (10_000 * correct / n) % 100, mismatches);
+    hprintln!(
+        "classified {} test embeddings: accuracy {}.{:02} %, {} differ from the host",
+        n,
+        100 * correct / n,
+        (10_000 * correct / n) % 100,
+        mismatches
+    );
     let per = ticks / n;
-    hprintln!("per classification: {} SysTick ticks = {} instructions", per, per * INSTRUCTIONS_PER_TICK);
+    hprintln!(
+        "per classification: {} SysTick ticks = {} instructions",
+        per,
+        per * INSTRUCTIONS_PER_TICK
+    );
     mismatches == 0
 }
 
@@ -96,7 +112,14 @@ fn half(b: &[u8], at: usize) -> u16 {
 
 /// Classifies every raw input of the test vectors `raw` with `model`'s backbone in `arena`;
 /// `x` holds one input. Returns whether every class equals the host's.
-fn raw_inputs_match(syst: &SYST, what: &str, model: &[u8], raw: &[u8], x: &mut [f32], arena: &mut [i8]) -> bool {
+fn raw_inputs_match(
+    syst: &SYST,
+    what: &str,
+    model: &[u8],
+    raw: &[u8],
+    x: &mut [f32],
+    arena: &mut [i8],
+) -> bool {
     let model = match Model::from_bytes(model) {
         Ok(m) => m,
         Err(e) => {
@@ -107,7 +130,12 @@ fn raw_inputs_match(syst: &SYST, what: &str, model: &[u8], raw: &[u8], x: &mut [
     let (n, f) = (word(raw, 0) as usize, word(raw, 1) as usize);
     let macs = model.backbone().map_or(0, |b| b.macs());
     if f > x.len() || raw.len() != 8 + 4 * n * f + 4 * n || model.arena_bytes() > arena.len() {
-        hprintln!("{}: unexpected sizes (inputs {}, arena {})", what, f, model.arena_bytes());
+        hprintln!(
+            "{}: unexpected sizes (inputs {}, arena {})",
+            what,
+            f,
+            model.arena_bytes()
+        );
         return false;
     }
     let (labels, expected) = (8 + 4 * n * f, 8 + 4 * n * f + 2 * n);
@@ -117,15 +145,32 @@ fn raw_inputs_match(syst: &SYST, what: &str, model: &[u8], raw: &[u8], x: &mut [
             *v = f32::from_bits(word(raw, 2 + i * f + j));
         }
         let start = SYST::get_current();
-        let got = model.classify_raw(&x[..f], arena).map_or(u16::MAX, |p| p.class as u16);
+        let got = model
+            .classify_raw(&x[..f], arena)
+            .map_or(u16::MAX, |p| p.class as u16);
         ticks += u64::from(ticks_since(syst, start));
         correct += u32::from(got == half(raw, labels + 2 * i));
         mismatches += u32::from(got != half(raw, expected + 2 * i));
     }
     let n = n as u32;
-    hprintln!("classified {} raw inputs through the int8 {} ({} bytes in flash, {} bytes of arena): accuracy {}.{:02} %, {} differ from the host", n, what, model.flash_bytes(), model.arena_bytes(), 100 * correct / n, (10_000 * correct / n) % 100, mismatches);
+    hprintln!(
+        "classified {} raw inputs through the int8 {} ({} bytes in flash, {} bytes of arena): accuracy {}.{:02} %, {} differ from the host",
+        n,
+        what,
+        model.flash_bytes(),
+        model.arena_bytes(),
+        100 * correct / n,
+        (10_000 * correct / n) % 100,
+        mismatches
+    );
     let per = ticks / u64::from(n) * u64::from(INSTRUCTIONS_PER_TICK);
-    hprintln!("per raw input: {} instructions, {} multiply-adds: {}.{:02} instructions per multiply-add", per, macs, per / macs as u64, per * 100 / macs as u64 % 100);
+    hprintln!(
+        "per raw input: {} instructions, {} multiply-adds: {}.{:02} instructions per multiply-add",
+        per,
+        macs,
+        per / macs as u64,
+        per * 100 / macs as u64 % 100
+    );
     mismatches == 0
 }
 
@@ -165,14 +210,31 @@ fn layer_profile(syst: &SYST, model: &[u8], raw: &[u8], x: &mut [f32], arena: &m
             hprintln!("  layer {} {}: {} instructions", l, name, per);
             continue;
         }
-        hprintln!("  layer {} {} -> {}x{}x{}: {} instructions, {} multiply-adds: {}.{:02} per multiply-add", l, name, shape.height, shape.width, shape.channels, per, macs, per / macs, per * 100 / macs % 100);
+        hprintln!(
+            "  layer {} {} -> {}x{}x{}: {} instructions, {} multiply-adds: {}.{:02} per multiply-add",
+            l,
+            name,
+            shape.height,
+            shape.width,
+            shape.channels,
+            per,
+            macs,
+            per / macs,
+            per * 100 / macs % 100
+        );
         if let LayerRef::Conv(_) = layer {
             conv = (conv.0 + per, conv.1 + macs);
         }
     }
     let (per, macs) = conv;
     if macs > 0 {
-        hprintln!("conv layers: {} instructions, {} multiply-adds: {}.{:02} instructions per multiply-add", per, macs, per / macs, per * 100 / macs % 100);
+        hprintln!(
+            "conv layers: {} instructions, {} multiply-adds: {}.{:02} instructions per multiply-add",
+            per,
+            macs,
+            per / macs,
+            per * 100 / macs % 100
+        );
     }
 }
 
@@ -190,18 +252,27 @@ fn assignment_matches(syst: &SYST) -> bool {
     let mut indices = [0u32; Workspace::<f32>::indices_needed(MAX_SIDE, MAX_SIDE)];
     let mut ws = Workspace::new(&mut floats, &mut indices);
     let start = SYST::get_current();
-    let solved = Problem::maximize(&sim[..n * m], n, m).and_then(|p| ws.solve(&p).map(|s| {
-        let mut sigma = [0u32; MAX_SIDE];
-        sigma[..n].copy_from_slice(s.assignment());
-        sigma
-    }));
+    let solved = Problem::maximize(&sim[..n * m], n, m).and_then(|p| {
+        ws.solve(&p).map(|s| {
+            let mut sigma = [0u32; MAX_SIDE];
+            sigma[..n].copy_from_slice(s.assignment());
+            sigma
+        })
+    });
     let t = ticks_since(syst, start);
     let Ok(sigma) = solved else {
         hprintln!("solver failed");
         return false;
     };
     let same = (0..n).all(|i| sigma[i] == word(ASSIGN, 2 + n * m + i));
-    hprintln!("assignment {}x{}: sigma = {:?}, {} instructions; same as the host: {}", n, m, &sigma[..n], t * INSTRUCTIONS_PER_TICK, same);
+    hprintln!(
+        "assignment {}x{}: sigma = {:?}, {} instructions; same as the host: {}",
+        n,
+        m,
+        &sigma[..n],
+        t * INSTRUCTIONS_PER_TICK,
+        same
+    );
     same
 }
 
@@ -229,8 +300,19 @@ fn main() -> ! {
     layer_profile(&p.SYST, CNN_MODEL, IMAGES, &mut x, arena);
     let b = assignment_matches(&p.SYST);
     let pass = a && r && c && b;
-    hprintln!("{}", if pass { "PASS: bit-exact with the host" } else { "FAIL" });
-    debug::exit(if pass { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+    hprintln!(
+        "{}",
+        if pass {
+            "PASS: bit-exact with the host"
+        } else {
+            "FAIL"
+        }
+    );
+    debug::exit(if pass {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
     loop {
         cortex_m::asm::nop();
     }

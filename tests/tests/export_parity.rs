@@ -30,7 +30,7 @@ fn agreement(
     let info = c.schema().clone();
     let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/data/digits.csv.gz");
     let raw = info.read(&csv).unwrap();
-    let int8 = dl2pa::predict::predict_with_model(model, &raw, &info).unwrap();
+    let int8 = dl2pa::int8::predict_with_model(model, &raw, &info).unwrap();
     let f32_preds = c.predict(&raw, dev).unwrap();
     let same = int8
         .iter()
@@ -266,7 +266,7 @@ fn predict_with_the_exported_model_agrees_with_the_run() {
     let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../host/data/digits.csv.gz");
     let raw = info.read(&csv).unwrap();
 
-    let err = dl2pa::predict::predict_with_model(&without, &raw, &info)
+    let err = dl2pa::int8::predict_with_model(&without, &raw, &info)
         .unwrap_err()
         .to_string();
     assert!(
@@ -282,7 +282,7 @@ fn predict_with_the_exported_model_agrees_with_the_run() {
         names: vec!["x".into()],
         x: vec![0.0; 32],
     };
-    let err = dl2pa::predict::predict_with_model(&golden, &few, &other)
+    let err = dl2pa::int8::predict_with_model(&golden, &few, &other)
         .unwrap_err()
         .to_string();
     assert!(

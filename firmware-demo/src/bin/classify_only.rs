@@ -4,11 +4,13 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::{ExceptionFrame, entry, exception};
-use cortex_m_semihosting::debug;
+use cortex_m_rt::entry;
 use dl2pa_core::Classify;
 use dl2pa_core::format::{Features, Model};
 use panic_semihosting as _;
+
+#[path = "../quiet.rs"]
+mod quiet;
 
 static MODEL: &[u8] = include_bytes!("../../../tests/golden/model.dl2p");
 static FEATURES: &[u8] = include_bytes!("../../../tests/golden/test.dl2f");
@@ -26,18 +28,5 @@ fn all_match() -> Option<bool> {
 
 #[entry]
 fn main() -> ! {
-    let ok = all_match() == Some(true);
-    debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
-    loop {
-        cortex_m::asm::nop();
-    }
-}
-
-// cortex-m-rt requires the HardFault handler to be declared `unsafe fn`; it only exits.
-#[exception]
-unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
-    debug::exit(debug::EXIT_FAILURE);
-    loop {
-        cortex_m::asm::nop();
-    }
+    quiet::exit(all_match() == Some(true))
 }

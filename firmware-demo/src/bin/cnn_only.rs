@@ -5,10 +5,12 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::{ExceptionFrame, entry, exception};
-use cortex_m_semihosting::debug;
+use cortex_m_rt::entry;
 use dl2pa_core::format::Model;
 use panic_semihosting as _;
+
+#[path = "../quiet.rs"]
+mod quiet;
 
 static MODEL: &[u8] = include_bytes!("../../data/fm-cnn.dl2p");
 /// `count: u32, inputs: u32, x: f32 × count·inputs, labels: u16 × count, host classes: u16 ×
@@ -44,21 +46,8 @@ fn all_match(arena: &mut [i8]) -> Option<bool> {
 
 #[entry]
 fn main() -> ! {
-    let ok = match cortex_m::singleton!(: [i8; ARENA] = [0; ARENA]) {
+    quiet::exit(match cortex_m::singleton!(: [i8; ARENA] = [0; ARENA]) {
         Some(arena) => all_match(arena) == Some(true),
         None => false,
-    };
-    debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
-    loop {
-        cortex_m::asm::nop();
-    }
-}
-
-// cortex-m-rt requires the HardFault handler to be declared `unsafe fn`; it only exits.
-#[exception]
-unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
-    debug::exit(debug::EXIT_FAILURE);
-    loop {
-        cortex_m::asm::nop();
-    }
+    })
 }

@@ -26,7 +26,7 @@ pub(super) fn run(device: DeviceChoice, a: &PredictArgs) -> Result<()> {
     let schema = RunDir::new(&a.run).schema()?;
     let inputs = schema.read(&a.input)?;
     let classes: Vec<String> = match &a.model {
-        Some(model) => crate::predict::predict_with_model(model, &inputs, &schema)?,
+        Some(model) => crate::int8::predict_with_model(model, &inputs, &schema)?,
         None => {
             let (dev, _) = device::select(device)?;
             let c = Classifier::load(&a.run, &dev)?;

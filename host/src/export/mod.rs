@@ -11,9 +11,9 @@
 //! with the reason, when it cannot be read.
 
 pub mod backbone;
-pub mod conv;
-pub mod conv_simulate;
-pub mod float;
+pub mod cnn;
+pub mod cnn_simulate;
+pub mod mlp;
 mod per_channel;
 mod report;
 mod rust;
@@ -34,7 +34,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::inference::Classifier;
 use crate::run::RunDir;
-use float::{FloatBackbone, IntBackbone};
+use backbone::{FloatBackbone, IntBackbone};
 
 /// Storage of the exported prototypes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]

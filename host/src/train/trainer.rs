@@ -18,7 +18,7 @@ use crate::config::{AssignInit, Method, TrainConfig};
 use crate::data::{Shape, Split};
 use crate::error::{Error, Result};
 use crate::eval::{Eval, Groups};
-use crate::export::float::FloatBackbone;
+use crate::export::backbone::FloatBackbone;
 use crate::inference::{self, inputs};
 use crate::model::{Network, l2_normalize};
 use crate::prototypes::{self, Quality};

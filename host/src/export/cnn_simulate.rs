@@ -1,12 +1,13 @@
 //! The int8 CNN by the host's own arithmetic — channel-major tensors, explicit padding, i64
 //! sums, i128 rescale — independent of the core's channel-last kernels and arena, which it
-//! checks (export parity, test vectors).
+//! checks (export parity, test vectors). Deliberately not shared with the reference in
+//! `core/tests/net.rs`: the two oracles are written apart so that one mistake cannot hide in both.
 
 use dl2pa_core::dense::DenseI8;
 use dl2pa_core::net::{Conv2dI8, LayerI8, NetI8};
 use dl2pa_core::quant::QMAX;
 
-use super::backbone::rescale;
+use super::mlp::rescale;
 
 /// A channel-major tensor `[c][y][x]` of integer activations.
 struct Chw {
