@@ -40,11 +40,13 @@ mkdir -p "$OUT"
 
 # The flags of a setting: METHOD-LOSS (cosine-softmax has no loss), then any of the suffixes
 # -sSCALE (--scale SCALE), -means (--assign-init means), -nobn (--head-bn false), -ema5
-# (--ema-momentum 0.5), -lrRATE (--lr RATE) and -vwE (--vector-warmup E), in that order.
+# (--ema-momentum 0.5), -lrRATE (--lr RATE), -vwE (--vector-warmup E) and -aeN (--assign-every
+# N), in that order.
 flags() {
   local name="$1" more=""
   while :; do
     case "$name" in
+      *-ae[0-9]*) more="--assign-every ${name##*-ae} $more"; name="${name%-ae*}" ;;
       *-vw[0-9]*) more="--vector-warmup ${name##*-vw} $more"; name="${name%-vw*}" ;;
       *-means) more="--assign-init means $more"; name="${name%-means}" ;;
       *-nobn) more="--head-bn false $more"; name="${name%-nobn}" ;;
@@ -75,7 +77,7 @@ pool_wait
 {
   echo "Made by \`SEEDS=\"${SEEDS:-0 1 2}\" SETTINGS=\"$SETTINGS\" bash docs/results/objective.sh $PART\` — $STAMP."
   echo
-  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS][-means][-nobn][-ema5][-lrR][-vwE] is \`--method METHOD --loss LOSS [--scale S] [--assign-init means] [--head-bn false] [--ema-momentum 0.5] [--lr R] [--vector-warmup E]\` (without -sS, the default scale), other flags the trainer's defaults."
+  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS][-means][-nobn][-ema5][-lrR][-vwE][-aeN] is \`--method METHOD --loss LOSS [--scale S] [--assign-init means] [--head-bn false] [--ema-momentum 0.5] [--lr R] [--vector-warmup E] [--assign-every N]\` (without -sS, the default scale), other flags the trainer's defaults."
   echo
   python3 docs/results/objective.py "$OUT" $SETTINGS
 } > "docs/results/objective-$PART.md"
