@@ -196,6 +196,12 @@ impl Objective {
         }
     }
 
+    /// Whether the loss reads the network's class scores (the softmax methods, and the vector
+    /// warm-up).
+    pub fn scores_classes(&self) -> bool {
+        matches!(self, Objective::Softmax { .. }) || self.warming()
+    }
+
     /// Whether the vector warm-up is on: the network's class vectors, not `P[σ]`, classify.
     pub fn warming(&self) -> bool {
         matches!(self, Objective::Prototypes { warming: true, .. })

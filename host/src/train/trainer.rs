@@ -135,7 +135,12 @@ impl Trainer {
         let y = labels(&batch.y, ad);
         let z = network.embed(inputs(batch.x, b, self.shape, ad));
         let zn = l2_normalize(z.clone());
-        let logits = network.logits(z);
+        // After a vector warm-up the class vectors stay in the network but score nothing.
+        let logits = self
+            .objective
+            .scores_classes()
+            .then(|| network.logits(z))
+            .flatten();
         let y_b = batch.mix.as_ref().map(|m| (labels(&m.y_b, ad), m.lambda));
         let mix = y_b.as_ref().map(|(y, l)| (y, *l));
         let loss = self
