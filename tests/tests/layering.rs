@@ -208,6 +208,15 @@ fn the_files_of_the_core_import_each_other_one_way() {
     }
 }
 
+#[test]
+fn the_files_of_the_c_api_import_each_other_one_way() {
+    let g = graph(&root().join("capi/src"));
+    assert!(g.len() >= 6, "read {} files", g.len());
+    if let Some(c) = circle(&g) {
+        panic!("dl2pa-capi has an import circle: {}", shown(&c));
+    }
+}
+
 /// The host's rooms: its top-level modules (`train/`, `run/`, `inference.rs`, …), each file
 /// counted in the room it lies in.
 #[test]
