@@ -35,6 +35,54 @@ fn int8<'m>(m: &ModelRef<'m>) -> Result<PrototypesI8Ref<'m>, Status> {
     m.int8().ok_or(Status::NotInt8)
 }
 
+/// What every classification reads, checked: the model and the input `x[0..len]`, and the
+/// memory both occupy (the handle, the model bytes, the input), which no output may overlap.
+struct Input<'a, T> {
+    model: &'a ModelRef<'static>,
+    x: &'a [T],
+    read: [Region; 3],
+}
+
+/// # Safety
+/// As [`handle`] and [`args::slice`].
+unsafe fn input<'a, T>(
+    model: *const Model,
+    x: *const T,
+    len: usize,
+) -> Result<Input<'a, T>, Status> {
+    let h = unsafe { handle(model)? };
+    let at = args::region(x, len)?;
+    Ok(Input {
+        model: h.model,
+        x: unsafe { args::slice(x, len)? },
+        read: [h.regions[0], h.regions[1], at],
+    })
+}
+
+/// A raw-input call's [`Input`] and its arena (checked not to overlap the input), with the
+/// memory all of them occupy.
+struct Raw<'a> {
+    input: Input<'a, f32>,
+    arena: &'a mut [i8],
+    all: [Region; 4],
+}
+
+/// # Safety
+/// As [`input`] and [`args::slice_mut`].
+unsafe fn raw<'a>(
+    model: *const Model,
+    x: *const f32,
+    len: usize,
+    arena: *mut i8,
+    arena_len: usize,
+) -> Result<Raw<'a>, Status> {
+    let input = unsafe { input(model, x, len)? };
+    let at = args::region(arena, arena_len)?;
+    let arena = unsafe { args::slice_mut(arena, arena_len, &input.read)? };
+    let all = [input.read[0], input.read[1], input.read[2], at];
+    Ok(Raw { input, arena, all })
+}
+
 /// Classifies the f32 embedding `x[0..len]` (`len` = d): int8 models quantise it into
 /// `scratch` (at least d bytes; may be NULL with `scratch_len` 0 for f32 models) and take the
 /// integer argmax, f32 models the cosine argmax.
@@ -65,23 +113,20 @@ unsafe fn classify_f32(
     scratch_len: usize,
     out: *mut PredictionF32,
 ) -> Result<(), Status> {
-    let h = unsafe { handle(model)? };
-    let xs = unsafe { args::slice(x, len)? };
-    let read = [h.regions[0], h.regions[1], args::region(x, len)?];
+    let Input { model, x, read } = unsafe { input(model, x, len)? };
     // f32 models need no scratch: NULL with length 0 is allowed for them.
     let mut none = [0i8; 0];
-    let (scratch, scratch_at) = if h.model.int8().is_none() && scratch.is_null() && scratch_len == 0
-    {
+    let (scratch, scratch_at) = if model.int8().is_none() && scratch.is_null() && scratch_len == 0 {
         (&mut none[..], Region::EMPTY)
     } else {
         let at = args::region(scratch, scratch_len)?;
         (unsafe { args::slice_mut(scratch, scratch_len, &read)? }, at)
     };
-    if h.model.int8().is_some() && scratch.len() < h.model.dim() {
+    if model.int8().is_some() && scratch.len() < model.dim() {
         return Err(Status::BufferTooSmall);
     }
     let out = unsafe { args::out(out, &[read[0], read[1], read[2], scratch_at])? };
-    let p = h.model.classify(xs, scratch)?;
+    let p = model.classify(x, scratch)?;
     *out = PredictionF32 {
         class_index: p.class as u32,
         score: p.score,
@@ -111,10 +156,9 @@ unsafe fn classify_i8(
     len: usize,
     out: *mut PredictionI32,
 ) -> Result<(), Status> {
-    let h = unsafe { handle(model)? };
-    let xs = unsafe { args::slice(x, len)? };
-    let out = unsafe { args::out(out, &[h.regions[0], h.regions[1], args::region(x, len)?])? };
-    let p = int8(h.model)?.classify(xs)?;
+    let Input { model, x, read } = unsafe { input(model, x, len)? };
+    let out = unsafe { args::out(out, &read)? };
+    let p = int8(model)?.classify(x)?;
     *out = PredictionI32 {
         class_index: p.class as u32,
         score: p.score,
@@ -147,15 +191,13 @@ unsafe fn scores_i8(
     scores: *mut i32,
     scores_len: usize,
 ) -> Result<(), Status> {
-    let h = unsafe { handle(model)? };
-    let xs = unsafe { args::slice(x, len)? };
-    let read = [h.regions[0], h.regions[1], args::region(x, len)?];
+    let Input { model, x, read } = unsafe { input(model, x, len)? };
     let scores = unsafe { args::slice_mut(scores, scores_len, &read)? };
-    let p = int8(h.model)?;
+    let p = int8(model)?;
     let scores = scores
         .get_mut(..p.classes())
         .ok_or(Status::BufferTooSmall)?;
-    p.for_each_score(xs, |k, s| scores[k] = s)?;
+    p.for_each_score(x, |k, s| scores[k] = s)?;
     Ok(())
 }
 
@@ -187,22 +229,17 @@ unsafe fn top_k_i8(
     k: usize,
     written: *mut usize,
 ) -> Result<(), Status> {
-    let h = unsafe { handle(model)? };
-    let xs = unsafe { args::slice(x, len)? };
-    let read = [h.regions[0], h.regions[1], args::region(x, len)?];
+    let Input { model, x, read } = unsafe { input(model, x, len)? };
+    let at = args::region(top, k)?;
     let top = unsafe { args::slice_mut(top, k, &read)? };
-    let at = args::region(top.as_ptr(), top.len())?;
     let written = unsafe { args::out(written, &[read[0], read[1], read[2], at])? };
     let mut n = 0;
-    int8(h.model)?.for_each_score(xs, |class, score| {
-        insert(
-            top,
-            &mut n,
-            PredictionI32 {
-                class_index: class as u32,
-                score,
-            },
-        );
+    int8(model)?.for_each_score(x, |class, score| {
+        let p = PredictionI32 {
+            class_index: class as u32,
+            score,
+        };
+        insert(top, &mut n, p);
     })?;
     *written = n;
     Ok(())
@@ -255,19 +292,18 @@ unsafe fn embed_raw(
     embedding: *mut i8,
     embedding_len: usize,
 ) -> Result<(), Status> {
-    let h = unsafe { handle(model)? };
-    let xs = unsafe { args::slice(x, len)? };
-    let read = [h.regions[0], h.regions[1], args::region(x, len)?];
-    let arena = unsafe { args::slice_mut(arena, arena_len, &read)? };
-    let at = args::region(arena.as_ptr(), arena.len())?;
-    let out =
-        unsafe { args::slice_mut(embedding, embedding_len, &[read[0], read[1], read[2], at])? };
-    let net = h.model.backbone().ok_or(Status::NoBackbone)?;
+    let Raw {
+        input: i,
+        arena,
+        all,
+    } = unsafe { raw(model, x, len, arena, arena_len)? };
+    let out = unsafe { args::slice_mut(embedding, embedding_len, &all)? };
+    let net = i.model.backbone().ok_or(Status::NoBackbone)?;
     if arena.len() < net.arena_bytes() {
         return Err(Status::ArenaTooSmall);
     }
-    let out = out.get_mut(..h.model.dim()).ok_or(Status::BufferTooSmall)?;
-    out.copy_from_slice(net.forward(xs, arena)?);
+    let out = out.get_mut(..i.model.dim()).ok_or(Status::BufferTooSmall)?;
+    out.copy_from_slice(net.forward(i.x, arena)?);
     Ok(())
 }
 
@@ -301,19 +337,19 @@ unsafe fn classify_raw(
     arena_len: usize,
     out: *mut PredictionI32,
 ) -> Result<(), Status> {
-    let h = unsafe { handle(model)? };
-    let xs = unsafe { args::slice(x, len)? };
-    let read = [h.regions[0], h.regions[1], args::region(x, len)?];
-    let arena = unsafe { args::slice_mut(arena, arena_len, &read)? };
-    let at = args::region(arena.as_ptr(), arena.len())?;
-    let out = unsafe { args::out(out, &[read[0], read[1], read[2], at])? };
-    if h.model
+    let Raw {
+        input: i,
+        arena,
+        all,
+    } = unsafe { raw(model, x, len, arena, arena_len)? };
+    let out = unsafe { args::out(out, &all)? };
+    if i.model
         .backbone()
         .is_some_and(|b| arena.len() < b.arena_bytes())
     {
         return Err(Status::ArenaTooSmall);
     }
-    let p = h.model.classify_raw(xs, arena)?;
+    let p = i.model.classify_raw(i.x, arena)?;
     *out = PredictionI32 {
         class_index: p.class as u32,
         score: p.score,
