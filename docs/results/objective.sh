@@ -21,15 +21,15 @@ PART="${1:?usage: bash docs/results/objective.sh sweep|alnum|lgc|fm|cjk-mlp|cjk-
 FONTS="${FONTS:-/usr/share/fonts}"
 ALL="psc cosine-softmax dl2pa-cos dl2pa-ce fixed-cos fixed-ce"
 case "$PART" in
-  sweep)   DATA="fonts:$FONTS,chars=alnum"; DIMS="2 3 5 10"; EXTRA=""
+  sweep)   DATA="fonts:$FONTS,chars=alnum"; K=62; DIMS="2 3 5 10"; EXTRA=""
            DEFAULT="cosine-softmax-s8 cosine-softmax-s16 cosine-softmax-s32 dl2pa-ce-s8 dl2pa-ce-s16 dl2pa-ce-s32" ;;
-  alnum)   DATA="fonts:$FONTS,chars=alnum"; DIMS="2 3 5 10"; EXTRA=""; DEFAULT="$ALL" ;;
-  lgc)     DATA="fonts:$FONTS,chars=lgc"; DIMS="3 5 10"; EXTRA=""; DEFAULT="$ALL" ;;
-  fm)      DATA="fashion-mnist"; DIMS="2"; EXTRA="--epochs 8"; DEFAULT="$ALL" ;;
-  cjk-mlp) DATA="fonts:$FONTS,chars=cjk"; DIMS="8"; EXTRA=""; DEFAULT="$ALL" ;;
-  assign)  DATA="fonts:$FONTS,chars=alnum"; DIMS="2 3 5 10"; EXTRA=""
+  alnum)   DATA="fonts:$FONTS,chars=alnum"; K=62; DIMS="2 3 5 10"; EXTRA=""; DEFAULT="$ALL" ;;
+  lgc)     DATA="fonts:$FONTS,chars=lgc"; K=127; DIMS="3 5 10"; EXTRA=""; DEFAULT="$ALL" ;;
+  fm)      DATA="fashion-mnist"; K=10; DIMS="2"; EXTRA="--epochs 8"; DEFAULT="$ALL" ;;
+  cjk-mlp) DATA="fonts:$FONTS,chars=cjk"; K=3755; DIMS="8"; EXTRA=""; DEFAULT="$ALL" ;;
+  assign)  DATA="fonts:$FONTS,chars=alnum"; K=62; DIMS="2 3 5 10"; EXTRA=""
            DEFAULT="dl2pa-cos dl2pa-cos-means fixed-cos dl2pa-ce dl2pa-ce-means fixed-ce" ;;
-  cjk-cnn) DATA="fonts:$FONTS,chars=cjk"; DIMS="8"; EXTRA="--backbone cnn --epochs 8"
+  cjk-cnn) DATA="fonts:$FONTS,chars=cjk"; K=3755; DIMS="8"; EXTRA="--backbone cnn --epochs 8"
            DEFAULT="dl2pa-ce cosine-softmax fixed-ce" ;;
   *) echo "unknown part $PART" >&2; exit 2 ;;
 esac
@@ -40,12 +40,14 @@ mkdir -p "$OUT"
 
 # The flags of a setting: METHOD-LOSS (cosine-softmax has no loss), then any of the suffixes
 # -sSCALE (--scale SCALE), -means (--assign-init means), -nobn (--head-bn false), -ema5
-# (--ema-momentum 0.5), -lrRATE (--lr RATE), -vwE (--vector-warmup E) and -aeN (--assign-every
-# N), in that order.
+# (--ema-momentum 0.5), -lrRATE (--lr RATE), -vwE (--vector-warmup E), -aeN (--assign-every
+# N) and -mX (X·K prototypes for the K classes: --prototypes, see protos), in that order.
+# flags SETTING D SEED
 flags() {
   local name="$1" more=""
   while :; do
     case "$name" in
+      *-m[0-9]*) more="--prototypes $(protos "${name##*-m}" "$2" "$3") $more"; name="${name%-m*}" ;;
       *-ae[0-9]*) more="--assign-every ${name##*-ae} $more"; name="${name%-ae*}" ;;
       *-vw[0-9]*) more="--vector-warmup ${name##*-vw} $more"; name="${name%-vw*}" ;;
       *-means) more="--assign-init means $more"; name="${name%-means}" ;;
@@ -64,12 +66,26 @@ flags() {
   esac
 }
 
+# protos X D SEED: the file of X·K prototypes in R^D (annealed-fused, seeded), made once on
+# every core before the trainings start and shared by the settings that name it.
+protos() { echo "experiments/objective/protos/k$K-m$1-d$2-s$3.npy"; }
+mkdir -p experiments/objective/protos
+for seed in ${SEEDS:-0 1 2}; do
+  for d in $DIMS; do
+    for s in $SETTINGS; do
+      case "$s" in *-m[0-9]*) ;; *) continue ;; esac
+      x="${s##*-m}"; f="$(protos "$x" "$d" "$seed")"
+      [ -f "$f" ] || "$BIN" --device cpu prototypes -k "$((x * K))" -d "$d" --seed "$seed" \
+        --method annealed-fused -o "$f" > /dev/null
+    done
+  done
+done
 for seed in ${SEEDS:-0 1 2}; do
   for d in $DIMS; do
     for s in $SETTINGS; do
       # shellcheck disable=SC2046
       in_pool train_run "$OUT/$s/d$d-s$seed" --data "$DATA" --dim "$d" --seed "$seed" \
-        $EXTRA $(flags "$s")
+        $EXTRA $(flags "$s" "$d" "$seed")
     done
   done
 done
@@ -77,7 +93,7 @@ pool_wait
 {
   echo "Made by \`SEEDS=\"${SEEDS:-0 1 2}\" SETTINGS=\"$SETTINGS\" bash docs/results/objective.sh $PART\` — $STAMP."
   echo
-  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS][-means][-nobn][-ema5][-lrR][-vwE][-aeN] is \`--method METHOD --loss LOSS [--scale S] [--assign-init means] [--head-bn false] [--ema-momentum 0.5] [--lr R] [--vector-warmup E] [--assign-every N]\` (without -sS, the default scale), other flags the trainer's defaults."
+  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS][-means][-nobn][-ema5][-lrR][-vwE][-aeN][-mX] is \`--method METHOD --loss LOSS [--scale S] [--assign-init means] [--head-bn false] [--ema-momentum 0.5] [--lr R] [--vector-warmup E] [--assign-every N] [--prototypes (X·K of them)]\` (without -sS, the default scale), other flags the trainer's defaults."
   echo
   python3 docs/results/objective.py "$OUT" $SETTINGS
 } > "docs/results/objective-$PART.md"
