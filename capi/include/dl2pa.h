@@ -12,7 +12,8 @@
  *  - Output buffers must not overlap any other argument (DL2PA_STATUS_OVERLAP).
  * Threads: functions are reentrant; one handle may be read by several threads at once.
  * Errors: every function that can fail returns a dl2pa_status (0 = DL2PA_STATUS_OK) and
- * writes its outputs only on success; dl2pa_status_message(code) describes a code.
+ * writes its outputs only on success (the scratch, arena and workspace are working memory; a
+ * failed dl2pa_model_parse marks the handle invalid); dl2pa_status_message(code) describes a code.
  * Pointers are checked for NULL and alignment, lengths against the model, so a wrong argument
  * gets an error code -- but a pointer must point to as many elements as its length says.
  */
