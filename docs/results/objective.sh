@@ -13,8 +13,9 @@
 #   assign   alnum as above: dl2pa's first σ random or from the untrained class means, and
 #            without the BatchNorm head and with a faster class-mean EMA
 # SEEDS (default "0 1 2") and SETTINGS (default: the part's) narrow a part; JOBS=2 runs two
-# trainings at once (one thread each: the same bits).
-# Usage: [JOBS=2] [SEEDS="0 1 2"] [SETTINGS="..."] bash docs/results/objective.sh PART
+# trainings at once (one thread each: the same bits); TABLE=NAME writes the table to
+# docs/results/objective-PART-NAME.md instead (a side study beside the part's main table).
+# Usage: [JOBS=2] [SEEDS="0 1 2"] [SETTINGS="..."] [TABLE=NAME] bash docs/results/objective.sh PART
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 PART="${1:?usage: bash docs/results/objective.sh sweep|alnum|lgc|fm|cjk-mlp|cjk-cnn}"
@@ -41,12 +42,14 @@ mkdir -p "$OUT"
 # The flags of a setting: METHOD-LOSS (cosine-softmax has no loss), then any of the suffixes
 # -sSCALE (--scale SCALE), -means (--assign-init means), -nobn (--head-bn false), -ema5
 # (--ema-momentum 0.5), -lrRATE (--lr RATE), -vwE (--vector-warmup E), -aeN (--assign-every
-# N) and -mX (X·K prototypes for the K classes: --prototypes, see protos), in that order.
+# N), -mX (X·K prototypes for the K classes: --prototypes, see protos) and -epN (--epochs N,
+# in place of the part's), in that order.
 # flags SETTING D SEED
 flags() {
   local name="$1" more=""
   while :; do
     case "$name" in
+      *-ep[0-9]*) more="--epochs ${name##*-ep} $more"; name="${name%-ep*}" ;;
       *-m[0-9]*) more="--prototypes $(protos "${name##*-m}" "$2" "$3") $more"; name="${name%-m*}" ;;
       *-ae[0-9]*) more="--assign-every ${name##*-ae} $more"; name="${name%-ae*}" ;;
       *-vw[0-9]*) more="--vector-warmup ${name##*-vw} $more"; name="${name%-vw*}" ;;
@@ -83,18 +86,20 @@ done
 for seed in ${SEEDS:-0 1 2}; do
   for d in $DIMS; do
     for s in $SETTINGS; do
+      extra="$EXTRA"
+      case "$s" in *-ep[0-9]*) extra="$(echo "$EXTRA" | sed 's/--epochs [0-9]*//')" ;; esac
       # shellcheck disable=SC2046
       in_pool train_run "$OUT/$s/d$d-s$seed" --data "$DATA" --dim "$d" --seed "$seed" \
-        $EXTRA $(flags "$s" "$d" "$seed")
+        $extra $(flags "$s" "$d" "$seed")
     done
   done
 done
 pool_wait
 {
-  echo "Made by \`SEEDS=\"${SEEDS:-0 1 2}\" SETTINGS=\"$SETTINGS\" bash docs/results/objective.sh $PART\` — $STAMP."
+  echo "Made by \`SEEDS=\"${SEEDS:-0 1 2}\" SETTINGS=\"$SETTINGS\"${TABLE:+ TABLE=$TABLE} bash docs/results/objective.sh $PART\` — $STAMP."
   echo
-  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS][-means][-nobn][-ema5][-lrR][-vwE][-aeN][-mX] is \`--method METHOD --loss LOSS [--scale S] [--assign-init means] [--head-bn false] [--ema-momentum 0.5] [--lr R] [--vector-warmup E] [--assign-every N] [--prototypes (X·K of them)]\` (without -sS, the default scale), other flags the trainer's defaults."
+  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS][-means][-nobn][-ema5][-lrR][-vwE][-aeN][-mX][-epN] is \`--method METHOD --loss LOSS [--scale S] [--assign-init means] [--head-bn false] [--ema-momentum 0.5] [--lr R] [--vector-warmup E] [--assign-every N] [--prototypes (X·K of them)] [--epochs N]\` (without -sS, the default scale), other flags the trainer's defaults."
   echo
   python3 docs/results/objective.py "$OUT" $SETTINGS
-} > "docs/results/objective-$PART.md"
-cat "docs/results/objective-$PART.md"
+} > "docs/results/objective-$PART${TABLE:+-$TABLE}.md"
+cat "docs/results/objective-$PART${TABLE:+-$TABLE}.md"
