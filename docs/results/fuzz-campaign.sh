@@ -28,7 +28,7 @@ one() { # one target: its row into $ROWS/<target>
   # What the target is built from (cargo fuzz run builds it now): the commit, and whether the
   # fuzzed crates differ from it.
   local built
-  built="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- ../core ../data ../fuzz || echo +changes)"
+  built="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- ../core ../data ../capi ../fuzz || echo +changes)"
   mkdir -p "corpus/$t"
   local dirs=("corpus/$t"); [ -d "seeds/$t" ] && dirs+=("seeds/$t")
   # font_face without debug assertions, as CI runs it (.ci/run says why).
