@@ -42,13 +42,15 @@ mkdir -p "$OUT"
 # The flags of a setting: METHOD-LOSS (cosine-softmax has no loss), then any of the suffixes
 # -sSCALE (--scale SCALE), -means (--assign-init means), -nobn (--head-bn false), -ema5
 # (--ema-momentum 0.5), -lrRATE (--lr RATE), -vwE (--vector-warmup E), -aeN (--assign-every
-# N), -mX (X·K prototypes for the K classes: --prototypes, see protos) and -epN (--epochs N,
-# in place of the part's), in that order.
+# N), -mX (X·K prototypes for the K classes: --prototypes, see protos), -epN (--epochs N,
+# in place of the part's), -mgM (--margin M) and -lsE (--label-smoothing E), in that order.
 # flags SETTING D SEED
 flags() {
   local name="$1" more=""
   while :; do
     case "$name" in
+      *-ls[0-9]*) more="--label-smoothing ${name##*-ls} $more"; name="${name%-ls*}" ;;
+      *-mg[0-9]*) more="--margin ${name##*-mg} $more"; name="${name%-mg*}" ;;
       *-ep[0-9]*) more="--epochs ${name##*-ep} $more"; name="${name%-ep*}" ;;
       *-m[0-9]*) more="--prototypes $(protos "${name##*-m}" "$2" "$3") $more"; name="${name%-m*}" ;;
       *-ae[0-9]*) more="--assign-every ${name##*-ae} $more"; name="${name%-ae*}" ;;
@@ -98,7 +100,7 @@ pool_wait
 {
   echo "Made by \`SEEDS=\"${SEEDS:-0 1 2}\" SETTINGS=\"$SETTINGS\"${TABLE:+ TABLE=$TABLE} bash docs/results/objective.sh $PART\` — $STAMP."
   echo
-  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS][-means][-nobn][-ema5][-lrR][-vwE][-aeN][-mX][-epN] is \`--method METHOD --loss LOSS [--scale S] [--assign-init means] [--head-bn false] [--ema-momentum 0.5] [--lr R] [--vector-warmup E] [--assign-every N] [--prototypes (X·K of them)] [--epochs N]\` (without -sS, the default scale), other flags the trainer's defaults."
+  echo "Data \`$DATA\`${EXTRA:+, flags \`$EXTRA\`}; a setting METHOD-LOSS[-sS][-means][-nobn][-ema5][-lrR][-vwE][-aeN][-mX][-epN][-mgM][-lsE] is \`--method METHOD --loss LOSS [--scale S] [--assign-init means] [--head-bn false] [--ema-momentum 0.5] [--lr R] [--vector-warmup E] [--assign-every N] [--prototypes (X·K of them)] [--epochs N] [--margin M] [--label-smoothing E]\` (without -sS, the default scale), other flags the trainer's defaults."
   echo
   python3 docs/results/objective.py "$OUT" $SETTINGS
 } > "docs/results/objective-$PART${TABLE:+-$TABLE}.md"
