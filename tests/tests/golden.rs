@@ -170,8 +170,7 @@ fn the_cnn_trains_to_the_same_bits_through_the_kernels_burns_ops_and_the_golden_
 /// sets gemm's depth blocking and with it the order of every f32 sum of a matrix product longer
 /// than 512 (docs/determinism.md); CI reports this L1 to the test on any machine (a mount
 /// namespace over the level-1 data caches of `/sys/devices/system/cpu`, `.ci/with-golden-l1`)
-/// and sets `DL2PA_GOLDEN_L1` so that
-/// the comparison cannot be skipped there.
+/// and sets `DL2PA_GOLDEN_L1` so that the comparison cannot be skipped there.
 const GOLDEN_L1: (usize, usize, usize) = (48 * 1024, 12, 64);
 
 /// `golden_cnn()` trained on digits and exported with its int8 backbone: the model file's bytes.
